@@ -1,0 +1,52 @@
+// DbOptions: everything that configures a strata::VectorDB.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "strata/status.hpp"
+#include "strata/types.hpp"
+
+namespace strata {
+
+// Options for VectorDB::open. Every field has a usable default except `dimensions`.
+// Thread safety: a plain value; copy it freely.
+struct DbOptions {
+  // Number of components of every vector. REQUIRES: 1 <= dimensions <= 65536. No default (0 is invalid).
+  std::size_t dimensions = 0;
+
+  // How distances are measured. Default: Euclidean.
+  DistanceMetric distance_metric = DistanceMetric::kEuclidean;
+
+  // Directory of a persistent database. Default: empty, which means in-memory: the data lives and
+  // dies with the VectorDB object.
+  std::string storage_path;
+
+  // M in the HNSW paper: links per node on the upper levels; level 0 keeps 2*M.
+  // Larger M gives better recall and uses more memory. REQUIRES: 2 <= M <= 256. Default: 16.
+  std::size_t hnsw_m = 16;
+
+  // efConstruction in the HNSW paper: candidate list size while inserting. Larger builds a better
+  // graph, more slowly. REQUIRES: >= 1. Default: 200.
+  std::size_t hnsw_ef_construction = 200;
+
+  // ef in the HNSW paper: candidate list size while searching, when a query does not give its own.
+  // Larger gives better recall, more slowly. REQUIRES: >= 1. Default: 100.
+  std::size_t hnsw_ef_search = 100;
+
+  // Expected number of vectors, used to size the first allocation. Only a hint: the database grows
+  // beyond it. Default: 10000.
+  std::size_t max_elements = 10000;
+
+  // Threads used by insert_batch and search_batch. 0 means one per hardware thread. Default: 0.
+  std::size_t num_threads = 0;
+
+  // Seed of the random level assignment, so that builds are reproducible. Default: 0x5eed.
+  std::uint64_t random_seed = 0x5eed;
+
+  // Checks every field; the message names the first one out of range.
+  Status validate() const;
+};
+
+}  // namespace strata

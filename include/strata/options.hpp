@@ -20,8 +20,26 @@ struct DbOptions {
   DistanceMetric distance_metric = DistanceMetric::kEuclidean;
 
   // Directory of a persistent database. Default: empty, which means in-memory: the data lives and
-  // dies with the VectorDB object.
+  // dies with the VectorDB object. With a path, the directory is created when missing (see
+  // create_if_missing) and the database survives restarts and crashes (docs/storage.md).
   std::string storage_path;
+
+  // Persistent databases only: create the directory and an empty database when there is none.
+  // Default: true. When false, opening a missing database returns NotFound.
+  bool create_if_missing = true;
+
+  // Persistent databases only: open for reading; writes return NotSupported. Any number of read-only
+  // processes may share a database with one writer process. Default: false.
+  bool read_only = false;
+
+  // Persistent databases only: serve full-precision vectors from a memory-mapped file, so a collection
+  // larger than RAM is read through the page cache. When false they are copied into RAM at open.
+  // Default: true.
+  bool mmap_vectors = true;
+
+  // Persistent databases only: write a graph checkpoint after this many changes, so that open replays
+  // at most this many. 0 means only at close and on checkpoint(). Default: 100000.
+  std::size_t checkpoint_every = 100000;
 
   // M in the HNSW paper: links per node on the upper levels; level 0 keeps 2*M.
   // Larger M gives better recall and uses more memory. REQUIRES: 2 <= M <= 256. Default: 16.

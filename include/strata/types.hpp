@@ -69,6 +69,10 @@ struct DbStats {
   std::size_t free_slots = 0;        // repaired slots ready for reuse
   std::size_t max_level = 0;         // top level of the HNSW graph
   MemoryUsage memory;
+  // Persistent databases: bytes on disk per file name (e.g. "data.mdb", "graph.ckpt"), and the number
+  // of changes not yet in the last graph checkpoint (replayed at the next open).
+  std::map<std::string, std::uint64_t> disk_bytes;
+  std::size_t changes_since_checkpoint = 0;
 };
 
 }  // namespace strata

@@ -1,6 +1,7 @@
 // VectorDB: the database. Open one with VectorDB::open(DbOptions); insert, search, get and remove.
 #pragma once
 
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <span>
@@ -71,6 +72,21 @@ class VectorDB {
   // Runs many queries on DbOptions::num_threads threads; results in query order. Validates all
   // queries first: on any error no search runs.
   Result<std::vector<std::vector<SearchResult>>> search_batch(std::span<const SearchQuery> queries) const;
+
+  // Writes every entry (id, vector, metadata) to `out` in the portable, versioned dump format of
+  // docs/dump-format.md. Concurrent writes may or may not be included.
+  Status export_all(std::ostream& out) const;
+  Status export_all(const std::string& path) const;
+
+  // Upserts every entry of a dump written by export_all, in batches. InvalidArgument when the dump's
+  // dimensions differ from this database's; Corruption (naming the source) when it is damaged. Entries
+  // of batches before a failure stay inserted.
+  Status import_all(std::istream& in);
+  Status import_all(const std::string& path);
+
+  // Persistent databases: writes a graph checkpoint now, so the next open replays nothing. OK and no
+  // effect for in-memory databases.
+  Status checkpoint();
 
   DbStats stats() const;
   const DbOptions& options() const noexcept;

@@ -34,9 +34,8 @@ Status DbOptions::validate() const {
     default:
       return Status::invalid_argument("DbOptions::distance_metric is not a known metric");
   }
-  if (!storage_path.empty()) {
-    return Status::not_supported(
-        "DbOptions::storage_path is set, but this build of strata has no persistent storage yet");
+  if (storage_path.empty() && read_only) {
+    return Status::invalid_argument("DbOptions::read_only needs a storage_path");
   }
   return Status::ok();
 }

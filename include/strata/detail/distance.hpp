@@ -20,7 +20,7 @@ struct KernelTable {
   FloatKernel dot;              // sum a_i * b_i
   FloatKernel l1;               // sum |a_i - b_i|
   Int8Kernel int8_dot;          // sum a_i * b_i, exact in int32 for n < 2^16
-  Int8Kernel int8_l2_squared;   // sum (a_i - b_i)^2, exact in int32 for n < 2^16
+  Int8Kernel int8_l2_squared;   // sum (a_i - b_i)^2, exact in int32 for n <= 2^15
   HammingKernel hamming;        // popcount(a xor b) over n_bytes bytes
 };
 

@@ -49,3 +49,19 @@ DbStats VectorDB::stats() const { return impl_->stats(); }
 const DbOptions& VectorDB::options() const noexcept { return impl_->options(); }
 
 }  // namespace strata
+
+namespace strata {
+
+Status VectorDB::export_all(std::ostream& /*out*/) const {
+  return Status::not_supported("export_all is not implemented yet");
+}
+Status VectorDB::export_all(const std::string& /*path*/) const {
+  return Status::not_supported("export_all is not implemented yet");
+}
+Status VectorDB::import_all(std::istream& /*in*/) { return Status::not_supported("import_all is not implemented yet"); }
+Status VectorDB::import_all(const std::string& /*path*/) {
+  return Status::not_supported("import_all is not implemented yet");
+}
+Status VectorDB::checkpoint() { return Status::ok(); }
+
+}  // namespace strata

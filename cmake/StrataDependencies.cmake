@@ -6,3 +6,7 @@ find_package(xsimd REQUIRED)
 # include directory and not the target.
 get_target_property(STRATA_XSIMD_INCLUDE_DIRS xsimd INTERFACE_INCLUDE_DIRECTORIES)
 find_package(nlohmann_json REQUIRED)
+find_package(ZLIB REQUIRED)
+# LMDB ships only a pkg-config file on Debian.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)

@@ -37,6 +37,11 @@ struct DbOptions {
   // Default: true.
   bool mmap_vectors = true;
 
+  // Persistent databases only: when the graph checkpoint or the vector file is damaged, rebuild it
+  // from LMDB (the truth) instead of failing with Corruption. Rebuilding takes time proportional to
+  // the collection. Default: false.
+  bool rebuild_index_if_corrupt = false;
+
   // Persistent databases only: write a graph checkpoint after this many changes, so that open replays
   // at most this many. 0 means only at close and on checkpoint(). Default: 100000.
   std::size_t checkpoint_every = 100000;

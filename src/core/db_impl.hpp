@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "storage/store.hpp"
+#include "storage/vector_file.hpp"
 #include "strata/detail/hnsw_graph.hpp"
 #include "strata/detail/segmented_array.hpp"
 #include "strata/detail/vector_arena.hpp"
@@ -28,7 +30,15 @@ namespace strata {
 // Searches read slot states, links and vectors without locks (see hnsw_graph.hpp).
 class VectorDB::Impl {
  public:
+  // An in-memory database.
   explicit Impl(const DbOptions& options);
+  // A persistent database in options.storage_path (db_open.cpp).
+  static Result<std::unique_ptr<Impl>> open_persistent(const DbOptions& options);
+  ~Impl();
+
+  Status checkpoint();
+  Status export_all(std::ostream& out) const;
+  Status import_all(std::istream& in, const std::string& source);
 
   Result<std::vector<std::string>> insert_batch(std::span<const VectorEntry> entries);
   Status remove(std::string_view id);
@@ -61,6 +71,21 @@ class VectorDB::Impl {
   void exact_scan(const float* query, std::size_t k, const Accept& accept, std::vector<detail::Neighbor>& out) const;
   SearchResult make_result(const detail::Neighbor& n, bool include_vector) const;
 
+  // Persistent state, absent for in-memory databases.
+  struct Persistence {
+    std::string dir;
+    int lock_fd = -1;                          // flock held by the one writer process
+    std::unique_ptr<storage::Store> store;
+    storage::VectorFile* vector_file = nullptr;  // owned by vectors_ when vectors are memory-mapped
+    std::uint64_t checkpoint_seq = 0;
+  };
+
+  Impl(const DbOptions& options, std::unique_ptr<detail::SegmentSource> vector_source);
+  // Brings the graph and vectors up to date with the store after loading a checkpoint (db_open.cpp).
+  Status load_from_store(bool checkpoint_loaded, bool vectors_trusted);
+  Status checkpoint_locked();
+  Status check_writable() const;
+
   Status reserve_slots(std::size_t slots);
   std::uint32_t allocate_slot();
   void maybe_repair();
@@ -90,6 +115,9 @@ class VectorDB::Impl {
   std::atomic<std::size_t> slot_count_{0};
   std::atomic<std::size_t> metadata_bytes_{0};
   std::atomic<std::size_t> id_bytes_{0};
+  std::atomic<std::size_t> changes_since_checkpoint_{0};
+
+  std::unique_ptr<Persistence> persistence_;
 };
 
 }  // namespace strata

@@ -35,10 +35,12 @@ std::size_t id_footprint(const std::string& id) {
 
 }  // namespace
 
-VectorDB::Impl::Impl(const DbOptions& options)
+VectorDB::Impl::Impl(const DbOptions& options) : Impl(options, std::make_unique<detail::HeapSegmentSource>()) {}
+
+VectorDB::Impl::Impl(const DbOptions& options, std::unique_ptr<detail::SegmentSource> vector_source)
     : options_(options),
       threads_(detail::resolve_threads(options.num_threads)),
-      vectors_(options.dimensions, options.max_elements),
+      vectors_(options.dimensions, options.max_elements, std::move(vector_source)),
       graph_(detail::HnswParams{options.hnsw_m, options.hnsw_ef_construction, options.random_seed,
                                 options.max_elements},
              vectors_,
@@ -47,8 +49,19 @@ VectorDB::Impl::Impl(const DbOptions& options)
       metadata_(options.max_elements) {}
 
 Status VectorDB::Impl::reserve_slots(std::size_t slots) {
-  bool ok = vectors_.reserve(slots) && graph_.reserve(slots) && ids_.reserve(slots) && metadata_.reserve(slots);
+  if (!vectors_.reserve(slots)) {
+    if (persistence_ && persistence_->vector_file != nullptr && !persistence_->vector_file->last_error().empty()) {
+      return Status::resource_exhausted(persistence_->vector_file->last_error());
+    }
+    return Status::resource_exhausted(fmt::format("out of memory growing the vectors to {} slots", slots));
+  }
+  bool ok = graph_.reserve(slots) && ids_.reserve(slots) && metadata_.reserve(slots);
   if (!ok) return Status::resource_exhausted(fmt::format("out of memory growing the database to {} slots", slots));
+  return Status::ok();
+}
+
+Status VectorDB::Impl::check_writable() const {
+  if (options_.read_only) return Status::not_supported("the database is open read-only");
   return Status::ok();
 }
 
@@ -89,6 +102,7 @@ Result<std::vector<std::string>> VectorDB::Impl::insert_batch(std::span<const Ve
     }
   }
 
+  STRATA_RETURN_IF_ERROR(check_writable());
   std::lock_guard write_lock(write_mutex_);
   maybe_repair();
 
@@ -119,6 +133,32 @@ Result<std::vector<std::string>> VectorDB::Impl::insert_batch(std::span<const Ve
     return Status::resource_exhausted("out of memory copying the batch into the database");
   }
   slot_count_.store(next_slot_, std::memory_order_relaxed);
+
+  // Persistent databases: the batch is durable once this transaction commits; the graph and the
+  // in-memory maps are derived from it, and open replays them if the process dies before they are.
+  if (persistence_) {
+    std::vector<storage::Store::Put> puts(order.size());
+    {
+      std::shared_lock map_lock(map_mutex_);
+      for (std::size_t j = 0; j < order.size(); ++j) {
+        const std::string& id = ids[order[j]];
+        puts[j] = {slots[j], id, vectors_.at(slots[j]), &metadata_[slots[j]], std::nullopt};
+        if (auto it = id_to_slot_.find(id); it != id_to_slot_.end()) puts[j].replaces = it->second;
+      }
+    }
+    Status committed = persistence_->store->commit(puts, {}).status();
+    if (!committed.is_ok()) {
+      for (std::uint32_t slot : slots) {
+        graph_.release_slot(slot);
+        ids_[slot] = std::string();
+        metadata_[slot] = Metadata();
+        free_slots_.push_back(slot);
+      }
+      free_count_.store(free_slots_.size(), std::memory_order_relaxed);
+      return committed;
+    }
+    changes_since_checkpoint_.fetch_add(order.size(), std::memory_order_relaxed);
+  }
 
   const std::size_t threads = order.size() < 64 ? 1 : threads_;
   std::vector<detail::VisitedSetPool::Lease> visited;
@@ -157,25 +197,44 @@ Result<std::vector<std::string>> VectorDB::Impl::insert_batch(std::span<const Ve
   free_count_.store(free_slots_.size(), std::memory_order_relaxed);
   metadata_bytes_.fetch_add(meta_bytes, std::memory_order_relaxed);  // wraps correctly when negative
   id_bytes_.fetch_add(id_bytes, std::memory_order_relaxed);
+  if (persistence_ && options_.checkpoint_every != 0 &&
+      changes_since_checkpoint_.load(std::memory_order_relaxed) >= options_.checkpoint_every) {
+    // The batch is already durable; a failed checkpoint only means a longer replay at open.
+    (void)checkpoint_locked();
+  }
   return ids;
 }
 
 Status VectorDB::Impl::remove(std::string_view id) {
+  STRATA_RETURN_IF_ERROR(check_writable());
   std::lock_guard write_lock(write_mutex_);
+  std::uint32_t slot = 0;
   {
-    std::unique_lock map_lock(map_mutex_);
+    std::shared_lock map_lock(map_mutex_);
     auto it = id_to_slot_.find(id);
     if (it == id_to_slot_.end()) return Status::not_found(fmt::format("no vector with id '{}'", id));
-    std::uint32_t slot = it->second;
-    graph_.set_state(slot, detail::NodeState::kRemoved);
-    id_to_slot_.erase(it);
-    removed_slots_.push_back(slot);
-    metadata_bytes_.fetch_sub(metadata_footprint(metadata_[slot]), std::memory_order_relaxed);
-    id_bytes_.fetch_sub(id_footprint(ids_[slot]), std::memory_order_relaxed);
+    slot = it->second;
   }
+  if (persistence_) {
+    std::pair<std::string_view, std::uint32_t> removal{id, slot};
+    STRATA_RETURN_IF_ERROR(persistence_->store->commit({}, {&removal, 1}).status());
+    changes_since_checkpoint_.fetch_add(1, std::memory_order_relaxed);
+  }
+  {
+    std::unique_lock map_lock(map_mutex_);
+    graph_.set_state(slot, detail::NodeState::kRemoved);
+    id_to_slot_.erase(id_to_slot_.find(id));
+  }
+  removed_slots_.push_back(slot);
+  metadata_bytes_.fetch_sub(metadata_footprint(metadata_[slot]), std::memory_order_relaxed);
+  id_bytes_.fetch_sub(id_footprint(ids_[slot]), std::memory_order_relaxed);
   live_count_.fetch_sub(1, std::memory_order_relaxed);
   removed_count_.store(removed_slots_.size(), std::memory_order_relaxed);
   maybe_repair();
+  if (persistence_ && options_.checkpoint_every != 0 &&
+      changes_since_checkpoint_.load(std::memory_order_relaxed) >= options_.checkpoint_every) {
+    (void)checkpoint_locked();
+  }
   return Status::ok();
 }
 

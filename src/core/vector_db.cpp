@@ -1,6 +1,9 @@
 // strata::VectorDB: the public class, forwarding to VectorDB::Impl.
 #include "strata/vector_db.hpp"
 
+#include <fmt/format.h>
+
+#include <fstream>
 #include <new>
 
 #include "core/db_impl.hpp"
@@ -11,6 +14,11 @@ namespace strata {
 Result<VectorDB> VectorDB::open(const DbOptions& options) {
   STRATA_RETURN_IF_ERROR(options.validate());
   try {
+    if (!options.storage_path.empty()) {
+      auto impl = Impl::open_persistent(options);
+      if (!impl) return impl.status();
+      return VectorDB(std::move(impl).value());
+    }
     return VectorDB(std::make_unique<Impl>(options));
   } catch (const std::bad_alloc&) {
     return Status::resource_exhausted("out of memory while opening the database");
@@ -52,16 +60,21 @@ const DbOptions& VectorDB::options() const noexcept { return impl_->options(); }
 
 namespace strata {
 
-Status VectorDB::export_all(std::ostream& /*out*/) const {
-  return Status::not_supported("export_all is not implemented yet");
+Status VectorDB::export_all(std::ostream& out) const { return impl_->export_all(out); }
+Status VectorDB::export_all(const std::string& path) const {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return Status::io_error(fmt::format("cannot create '{}'", path));
+  STRATA_RETURN_IF_ERROR(impl_->export_all(out));
+  out.close();
+  if (!out) return Status::io_error(fmt::format("cannot write '{}'", path));
+  return Status::ok();
 }
-Status VectorDB::export_all(const std::string& /*path*/) const {
-  return Status::not_supported("export_all is not implemented yet");
+Status VectorDB::import_all(std::istream& in) { return impl_->import_all(in, "input stream"); }
+Status VectorDB::import_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::not_found(fmt::format("cannot open '{}'", path));
+  return impl_->import_all(in, path);
 }
-Status VectorDB::import_all(std::istream& /*in*/) { return Status::not_supported("import_all is not implemented yet"); }
-Status VectorDB::import_all(const std::string& /*path*/) {
-  return Status::not_supported("import_all is not implemented yet");
-}
-Status VectorDB::checkpoint() { return Status::ok(); }
+Status VectorDB::checkpoint() { return impl_->checkpoint(); }
 
 }  // namespace strata

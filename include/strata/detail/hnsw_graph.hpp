@@ -114,6 +114,7 @@ class HnswGraph {
       upper_[slot] = std::make_unique<Link[]>(words);
       upper_bytes_.fetch_add(words * sizeof(Link), std::memory_order_relaxed);
     }
+    links(slot, 0)[0].store(0, std::memory_order_relaxed);  // arena records start uncleared
     std::size_t bound = slot_bound_.load(std::memory_order_relaxed);
     if (slot + 1 > bound) slot_bound_.store(slot + 1, std::memory_order_release);
     set_state(slot, NodeState::kInserting);
@@ -173,6 +174,34 @@ class HnswGraph {
     std::vector<std::uint32_t> out(n);
     for (std::uint32_t i = 0; i < n; ++i) out[i] = l[1 + i].load(std::memory_order_acquire);
     return out;
+  }
+
+  // ---- Checkpoint support (writer only, with no insert running) ----
+
+  // Words of a slot's list on a level: [count, ids...], 1 + m0 words on level 0 and 1 + m above.
+  std::size_t list_words(int level) const noexcept { return 1 + max_links(level); }
+  void copy_list(std::uint32_t slot, int level, std::uint32_t* out) const noexcept {
+    const Link* l = links(slot, level);
+    for (std::size_t i = 0; i < list_words(level); ++i) out[i] = l[i].load(std::memory_order_relaxed);
+  }
+  // Restores one slot from a checkpoint. `lists` holds the level-0 list then levels 1..level.
+  // REQUIRES: reserve() covers the slot; ids in the lists are below slot_bound after restore_bound.
+  void restore_slot(std::uint32_t slot, NodeState state, int level, const std::uint32_t* lists) {
+    levels_[slot] = static_cast<std::uint8_t>(level);
+    if (level > 0) {
+      std::size_t words = static_cast<std::size_t>(level) * (1 + m_);
+      upper_[slot] = std::make_unique<Link[]>(words);
+      upper_bytes_.fetch_add(words * sizeof(Link), std::memory_order_relaxed);
+    }
+    for (int l = 0; l <= level; ++l) {
+      Link* dst = links(slot, l);
+      for (std::size_t i = 0; i < list_words(l); ++i) dst[i].store(*lists++, std::memory_order_relaxed);
+    }
+    set_state(slot, state);
+  }
+  void restore_bound(std::size_t bound) noexcept { slot_bound_.store(bound, std::memory_order_release); }
+  void restore_entry(std::uint32_t entry, int level) noexcept {
+    entry_.store(pack(entry, level), std::memory_order_release);
   }
 
   // Bytes held by link lists on all levels (reserved level-0 records plus allocated upper lists).

@@ -13,7 +13,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <new>
 
@@ -52,32 +51,50 @@ class SegmentLayout {
   unsigned shift_ = 6;
 };
 
-// Raw, zero-initialised, fixed-stride records with a chosen alignment (vectors, link lists).
+// Where SegmentedArena's memory comes from: the heap by default, or a memory-mapped file for
+// persistent vectors (storage/vector_file.hpp).
+class SegmentSource {
+ public:
+  virtual ~SegmentSource() = default;
+  // Memory for segment `index`, `bytes` long, which starts `offset` bytes into the arena.
+  // nullptr when it cannot be provided.
+  virtual std::byte* acquire(std::size_t index, std::size_t offset, std::size_t bytes, std::size_t alignment) = 0;
+  virtual void release(std::byte* p, std::size_t bytes) noexcept = 0;
+};
+
+class HeapSegmentSource final : public SegmentSource {
+ public:
+  std::byte* acquire(std::size_t, std::size_t, std::size_t bytes, std::size_t alignment) override {
+    return static_cast<std::byte*>(std::aligned_alloc(alignment, bytes));
+  }
+  void release(std::byte* p, std::size_t) noexcept override { std::free(p); }
+};
+
+// Raw fixed-stride records with a chosen alignment (vectors, link lists). Memory is not cleared:
+// untouched records cost no resident memory, and every user writes a record before publishing it.
 // Thread safety: reserve() is for one writer at a time; at() may be called concurrently with
 // reserve() for indexes below the capacity the reader has been told about.
 class SegmentedArena {
  public:
-  SegmentedArena(std::size_t stride, std::size_t alignment, std::size_t base_hint)
-      : layout_(base_hint), stride_(stride), alignment_(alignment) {
-    assert(stride % alignment == 0 || alignment <= alignof(std::max_align_t));
-  }
+  SegmentedArena(std::size_t stride, std::size_t alignment, std::size_t base_hint,
+                 std::unique_ptr<SegmentSource> source = std::make_unique<HeapSegmentSource>())
+      : layout_(base_hint), stride_(stride), alignment_(alignment), source_(std::move(source)) {}
   SegmentedArena(const SegmentedArena&) = delete;
   SegmentedArena& operator=(const SegmentedArena&) = delete;
   ~SegmentedArena() {
-    for (std::size_t s = 0; s < segments_.load(std::memory_order_relaxed); ++s) std::free(table_[s]);
+    for (std::size_t s = 0; s < segments_.load(std::memory_order_relaxed); ++s) {
+      source_->release(table_[s], segment_bytes(s));
+    }
   }
 
-  // Makes room for at least n records. Returns false when memory cannot be allocated.
+  // Makes room for at least n records. Returns false when memory cannot be obtained.
   bool reserve(std::size_t n) {
     std::size_t count = segments_.load(std::memory_order_relaxed);
     while (layout_.capacity_of(count) < n) {
       if (count == SegmentLayout::kMaxSegments) return false;
-      std::size_t bytes = layout_.segment_size(count) * stride_;
-      bytes = (bytes + alignment_ - 1) / alignment_ * alignment_;
-      void* p = std::aligned_alloc(alignment_, bytes);
+      std::byte* p = source_->acquire(count, layout_.capacity_of(count) * stride_, segment_bytes(count), alignment_);
       if (p == nullptr) return false;
-      std::memset(p, 0, bytes);
-      table_[count] = static_cast<std::byte*>(p);
+      table_[count] = p;
       ++count;
       segments_.store(count, std::memory_order_release);
     }
@@ -89,6 +106,11 @@ class SegmentedArena {
   }
   std::size_t reserved_bytes() const noexcept { return capacity() * stride_; }
   std::size_t stride() const noexcept { return stride_; }
+  std::size_t base() const noexcept { return layout_.base(); }
+  std::size_t segments() const noexcept { return segments_.load(std::memory_order_acquire); }
+  std::size_t segment_records(std::size_t s) const noexcept { return layout_.segment_size(s); }
+  std::byte* segment_data(std::size_t s) const noexcept { return table_[s]; }
+  SegmentSource& source() noexcept { return *source_; }
 
   std::byte* at(std::size_t i) const noexcept {
     std::size_t s = layout_.segment_of(i);
@@ -96,9 +118,15 @@ class SegmentedArena {
   }
 
  private:
+  std::size_t segment_bytes(std::size_t s) const noexcept {
+    std::size_t bytes = layout_.segment_size(s) * stride_;
+    return (bytes + alignment_ - 1) / alignment_ * alignment_;
+  }
+
   SegmentLayout layout_;
   std::size_t stride_;
   std::size_t alignment_;
+  std::unique_ptr<SegmentSource> source_;
   std::array<std::byte*, SegmentLayout::kMaxSegments> table_{};
   std::atomic<std::size_t> segments_{0};
 };

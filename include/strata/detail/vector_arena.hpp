@@ -19,8 +19,14 @@ class VectorArena {
  public:
   static constexpr std::size_t kAlignment = 64;
 
-  VectorArena(std::size_t dimensions, std::size_t base_hint)
-      : dimensions_(dimensions), arena_(padded_bytes(dimensions), kAlignment, base_hint) {}
+  VectorArena(std::size_t dimensions, std::size_t base_hint,
+              std::unique_ptr<SegmentSource> source = std::make_unique<HeapSegmentSource>())
+      : dimensions_(dimensions), arena_(padded_bytes(dimensions), kAlignment, base_hint, std::move(source)) {}
+
+  static std::size_t padded_bytes(std::size_t dimensions) {
+    std::size_t bytes = dimensions * sizeof(float);
+    return (bytes + kAlignment - 1) / kAlignment * kAlignment;
+  }
 
   std::size_t dimensions() const noexcept { return dimensions_; }
   bool reserve(std::size_t slots) { return arena_.reserve(slots); }
@@ -31,12 +37,9 @@ class VectorArena {
   const float* at(std::uint32_t slot) const noexcept { return reinterpret_cast<const float*>(arena_.at(slot)); }
   float* mutable_at(std::uint32_t slot) noexcept { return reinterpret_cast<float*>(arena_.at(slot)); }
 
- private:
-  static std::size_t padded_bytes(std::size_t dimensions) {
-    std::size_t bytes = dimensions * sizeof(float);
-    return (bytes + kAlignment - 1) / kAlignment * kAlignment;
-  }
+  SegmentedArena& arena() noexcept { return arena_; }
 
+ private:
   std::size_t dimensions_;
   SegmentedArena arena_;
 };

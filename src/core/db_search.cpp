@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <random>
 
@@ -179,6 +180,13 @@ DbStats VectorDB::Impl::stats() const {
   s.memory.graph = graph_.memory_bytes() + visited_pool_.bytes();
   s.memory.metadata = metadata_bytes_.load(std::memory_order_relaxed) + metadata_.capacity() * sizeof(Metadata);
   s.memory.ids = id_bytes_.load(std::memory_order_relaxed) + ids_.capacity() * sizeof(std::string);
+  if (persistence_) {
+    std::error_code ec;
+    for (const auto& file : std::filesystem::directory_iterator(persistence_->dir, ec)) {
+      if (file.is_regular_file(ec)) s.disk_bytes[file.path().filename().string()] = file.file_size(ec);
+    }
+    s.changes_since_checkpoint = changes_since_checkpoint_.load(std::memory_order_relaxed);
+  }
   return s;
 }
 

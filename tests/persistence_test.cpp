@@ -307,5 +307,49 @@ TEST(PersistenceTest, SlotsAreReusedAcrossReopen) {
   expect_contents(db, expected);
 }
 
+TEST(PersistenceTest, ReadOnlyOpensWhileAnotherProcessWrites) {
+  testing::TempDir dir;
+  {
+    VectorDB db = open_ok(persistent(dir.str()));
+    ASSERT_TRUE(db.insert_batch(make_entries(0, 200, 13)).is_ok());
+  }
+  pid_t writer = fork();
+  if (writer == 0) {
+    DbOptions o = persistent(dir.str());
+    o.checkpoint_every = 150;  // checkpoints trim the log under the readers' feet
+    auto db = VectorDB::open(o);
+    if (!db) _exit(1);
+    for (int round = 0; round < 40; ++round) {
+      // Content is a pure function of the id, so readers can check whatever they see.
+      if (!db->insert_batch(make_entries(200 + round * 50, 50, 1000 + static_cast<std::uint32_t>(round))).is_ok()) _exit(2);
+      if (!db->remove("id" + std::to_string(round)).is_ok()) _exit(3);
+    }
+    _exit(0);
+  }
+  DbOptions ro = persistent(dir.str());
+  ro.read_only = true;
+  int opened = 0;
+  for (int i = 0; i < 15; ++i) {
+    auto db = VectorDB::open(ro);
+    ASSERT_TRUE(db.is_ok()) << db.status().to_string();
+    ++opened;
+    for (int id = 0; id < 2200; id += 7) {
+      auto e = db->get("id" + std::to_string(id));
+      if (!e) continue;
+      int batch_first = id < 200 ? 0 : 200 + (id - 200) / 50 * 50;
+      std::uint32_t seed = id < 200 ? 13 : 1000 + static_cast<std::uint32_t>((id - 200) / 50);
+      auto expected = make_entries(batch_first, id < 200 ? 200 : 50, seed)[static_cast<std::size_t>(id - batch_first)];
+      EXPECT_EQ(e->vector, expected.vector) << "id" << id;
+      auto r = db->search({.vector = e->vector, .k = 1});
+      ASSERT_TRUE(r.is_ok());
+      EXPECT_EQ((*r)[0].id, e->id);
+    }
+  }
+  int status = 0;
+  waitpid(writer, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(opened, 15);
+}
+
 }  // namespace
 }  // namespace strata

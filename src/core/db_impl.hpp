@@ -82,7 +82,8 @@ class VectorDB::Impl {
 
   Impl(const DbOptions& options, std::unique_ptr<detail::SegmentSource> vector_source);
   // Brings the graph and vectors up to date with the store after loading a checkpoint (db_open.cpp).
-  Status load_from_store(bool checkpoint_loaded, bool vectors_trusted);
+  static Result<std::unique_ptr<Impl>> open_once(const DbOptions& options);
+  Status load_from_store(storage::Txn& txn, bool checkpoint_loaded, bool vectors_trusted);
   Status checkpoint_locked();
   Status check_writable() const;
 

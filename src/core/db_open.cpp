@@ -75,6 +75,18 @@ Result<int> lock_directory(const std::string& dir) {
 }  // namespace
 
 Result<std::unique_ptr<VectorDB::Impl>> VectorDB::Impl::open_persistent(const DbOptions& requested) {
+  // A read-only open races with the writer's checkpoints: if a new checkpoint trimmed the log between
+  // reading the old checkpoint and the snapshot, read the new one.
+  for (int attempt = 0;; ++attempt) {
+    auto impl = open_once(requested);
+    if (impl || !requested.read_only || attempt == 4 ||
+        impl.status().message().find("change log starts") == std::string::npos) {
+      return impl;
+    }
+  }
+}
+
+Result<std::unique_ptr<VectorDB::Impl>> VectorDB::Impl::open_once(const DbOptions& requested) {
   STRATA_RETURN_IF_ERROR(prepare_directory(requested));
   const std::string dir = requested.storage_path;
   struct LockGuard {
@@ -153,11 +165,7 @@ Result<std::unique_ptr<VectorDB::Impl>> VectorDB::Impl::open_persistent(const Db
     impl = std::move(made).value();
   }
   impl->persistence_->store = std::move(store).value();
-  std::uint64_t seq = have_checkpoint ? loaded->seq : 0;
-  if (have_checkpoint && seq > impl->persistence_->store->last_seq()) {
-    return Status::corruption(fmt::format("'{}' is newer (change {}) than the database (change {})", graph_path, seq,
-                                          impl->persistence_->store->last_seq()));
-  }
+  const std::uint64_t seq = have_checkpoint ? loaded->seq : 0;
   impl->persistence_->checkpoint_seq = seq;
   bool vectors_trusted =
       use_file && have_checkpoint && impl->persistence_->vector_file->header().seq == seq;
@@ -171,27 +179,35 @@ Result<std::unique_ptr<VectorDB::Impl>> VectorDB::Impl::open_persistent(const Db
       vectors_trusted = false;  // reloaded from LMDB below
     }
   }
-  STRATA_RETURN_IF_ERROR(impl->load_from_store(have_checkpoint, vectors_trusted));
+  STRATA_RETURN_IF_ERROR(impl->persistence_->store->snapshot([&](storage::Txn& txn) -> Status {
+    auto last = impl->persistence_->store->seq_at(txn);
+    if (!last) return last.status();
+    if (seq > *last) {
+      return Status::corruption(
+          fmt::format("'{}' is newer (change {}) than the database (change {})", graph_path, seq, *last));
+    }
+    return impl->load_from_store(txn, have_checkpoint, vectors_trusted);
+  }));
   impl->persistence_->lock_fd = lock.fd;
   lock.fd = -1;
   return impl;
 }
 
-Status VectorDB::Impl::load_from_store(bool checkpoint_loaded, bool vectors_trusted) {
+Status VectorDB::Impl::load_from_store(storage::Txn& txn, bool checkpoint_loaded, bool vectors_trusted) {
   storage::Store& store = *persistence_->store;
   const std::uint64_t seq = persistence_->checkpoint_seq;
 
   // Slots touched after the checkpoint: their graph nodes and cached vectors are stale.
   std::unordered_set<std::uint32_t> touched;
   if (checkpoint_loaded) {
-    STRATA_RETURN_IF_ERROR(store.changed_since(seq, [&](std::uint32_t slot) { touched.insert(slot); }));
+    STRATA_RETURN_IF_ERROR(store.changed_since(txn, seq, [&](std::uint32_t slot) { touched.insert(slot); }));
   }
 
   // Ids and metadata of every live slot (the truth).
   std::vector<std::uint32_t> live;
   std::size_t meta_bytes = 0;
   std::size_t id_bytes = 0;
-  STRATA_RETURN_IF_ERROR(store.for_each_entry([&](std::uint32_t slot, std::string_view id, Metadata&& m) -> Status {
+  STRATA_RETURN_IF_ERROR(store.for_each_entry(txn, [&](std::uint32_t slot, std::string_view id, Metadata&& m) -> Status {
     if (slot == UINT32_MAX) return Status::corruption("data.mdb: slot number out of range");
     if (!ids_.reserve(std::size_t{slot} + 1) || !metadata_.reserve(std::size_t{slot} + 1)) {
       return Status::resource_exhausted("out of memory loading ids and metadata");
@@ -213,7 +229,7 @@ Status VectorDB::Impl::load_from_store(bool checkpoint_loaded, bool vectors_trus
   for (std::uint32_t slot : live) is_live[slot] = true;
   if (!vectors_trusted) {
     if (persistence_->vector_file != nullptr) STRATA_RETURN_IF_ERROR(persistence_->vector_file->invalidate());
-    STRATA_RETURN_IF_ERROR(store.for_each_vector([&](std::uint32_t slot, std::span<const float> v) -> Status {
+    STRATA_RETURN_IF_ERROR(store.for_each_vector(txn, [&](std::uint32_t slot, std::span<const float> v) -> Status {
       if (slot >= bound || !is_live[slot]) return Status::corruption(fmt::format("data.mdb: vector for unused slot {}", slot));
       std::memcpy(vectors_.mutable_at(slot), v.data(), v.size_bytes());
       return Status::ok();
@@ -221,10 +237,7 @@ Status VectorDB::Impl::load_from_store(bool checkpoint_loaded, bool vectors_trus
   } else {
     for (std::uint32_t slot : touched) {
       if (slot >= bound || !is_live[slot]) continue;
-      auto entry = store.read_slot(slot);
-      if (!entry) return entry.status();
-      if (!entry->has_value()) return Status::corruption(fmt::format("data.mdb: slot {} has no vector", slot));
-      std::memcpy(vectors_.mutable_at(slot), (*entry)->vector.data(), options_.dimensions * sizeof(float));
+      STRATA_RETURN_IF_ERROR(store.read_vector(txn, slot, vectors_.mutable_at(slot)));
     }
   }
 
@@ -263,7 +276,10 @@ Status VectorDB::Impl::load_from_store(bool checkpoint_loaded, bool vectors_trus
   free_count_.store(free_slots_.size(), std::memory_order_relaxed);
   metadata_bytes_.store(meta_bytes, std::memory_order_relaxed);
   id_bytes_.store(id_bytes, std::memory_order_relaxed);
-  changes_since_checkpoint_.store(touched.size() + (checkpoint_loaded ? 0 : live.size()), std::memory_order_relaxed);
+  // Anything replayed or reloaded makes the next checkpoint (at close at the latest) worth writing.
+  std::size_t changes = touched.size() + (checkpoint_loaded ? 0 : live.size());
+  if (!vectors_trusted && persistence_->vector_file != nullptr) changes = std::max<std::size_t>(changes, 1);
+  changes_since_checkpoint_.store(changes, std::memory_order_relaxed);
   return Status::ok();
 }
 

@@ -180,68 +180,56 @@ Status Store::trim_log(std::uint64_t seq) {
   });
 }
 
-Status Store::changed_since(std::uint64_t seq, const std::function<void(std::uint32_t)>& fn) const {
-  return env_.read([&](Txn& txn) -> Status {
-    bool first = true;
-    return txn.scan(log_, be_key64(seq + 1), [&](std::string_view key, std::string_view value) -> Result<bool> {
-      if (key.size() != 8 || value.size() != 4) return Status::corruption("data.mdb: malformed change log record");
-      if (first && read_be64(key) != seq + 1) {
-        return Status::corruption(fmt::format("data.mdb: the change log starts at {} but the checkpoint needs {}",
-                                              read_be64(key), seq + 1));
-      }
-      first = false;
-      fn(read_be32(value));
-      return true;
-    });
-  });
+Result<std::uint64_t> Store::seq_at(Txn& txn) const {
+  auto seq = txn.get(meta_, kSeqKey);
+  if (!seq) return seq.status();
+  return seq->has_value() && (*seq)->size() == 8 ? read_be64(**seq) : 0;
 }
 
-Result<std::optional<VectorEntry>> Store::read_slot(std::uint32_t slot) const {
-  std::optional<VectorEntry> out;
-  Status s = env_.read([&](Txn& txn) -> Status {
-    std::string key = be_key32(slot);
-    auto entry = txn.get(entries_, key);
-    if (!entry) return entry.status();
-    if (!entry->has_value()) return Status::ok();
-    auto vec = txn.get(vectors_, key);
-    if (!vec) return vec.status();
-    if (!vec->has_value() || (*vec)->size() != dimensions_ * sizeof(float)) {
-      return Status::corruption(fmt::format("data.mdb: slot {} has no vector of {} dimensions", slot, dimensions_));
+Status Store::changed_since(Txn& txn, std::uint64_t seq, const std::function<void(std::uint32_t)>& fn) const {
+  bool first = true;
+  return txn.scan(log_, be_key64(seq + 1), [&](std::string_view key, std::string_view value) -> Result<bool> {
+    if (key.size() != 8 || value.size() != 4) return Status::corruption("data.mdb: malformed change log record");
+    if (first && read_be64(key) != seq + 1) {
+      return Status::corruption(fmt::format("data.mdb: the change log starts at {} but the checkpoint needs {}",
+                                            read_be64(key), seq + 1));
     }
+    first = false;
+    fn(read_be32(value));
+    return true;
+  });
+}
+
+Status Store::read_vector(Txn& txn, std::uint32_t slot, float* out) const {
+  auto vec = txn.get(vectors_, be_key32(slot));
+  if (!vec) return vec.status();
+  if (!vec->has_value() || (*vec)->size() != dimensions_ * sizeof(float)) {
+    return Status::corruption(fmt::format("data.mdb: slot {} has no vector of {} dimensions", slot, dimensions_));
+  }
+  std::memcpy(out, (*vec)->data(), (*vec)->size());
+  return Status::ok();
+}
+
+Status Store::for_each_entry(Txn& txn,
+                             const std::function<Status(std::uint32_t, std::string_view, Metadata&&)>& fn) const {
+  return txn.scan(entries_, "", [&](std::string_view key, std::string_view value) -> Result<bool> {
+    if (key.size() != 4) return Status::corruption("data.mdb: malformed entry key");
     VectorEntry e;
-    STRATA_RETURN_IF_ERROR(io::decode_entry(**entry, 0, e));
-    e.vector.resize(dimensions_);
-    std::memcpy(e.vector.data(), (*vec)->data(), (*vec)->size());
-    out = std::move(e);
-    return Status::ok();
-  });
-  if (!s.is_ok()) return s;
-  return out;
-}
-
-Status Store::for_each_entry(const std::function<Status(std::uint32_t, std::string_view, Metadata&&)>& fn) const {
-  return env_.read([&](Txn& txn) -> Status {
-    return txn.scan(entries_, "", [&](std::string_view key, std::string_view value) -> Result<bool> {
-      if (key.size() != 4) return Status::corruption("data.mdb: malformed entry key");
-      VectorEntry e;
-      STRATA_RETURN_IF_ERROR(io::decode_entry(value, 0, e));
-      STRATA_RETURN_IF_ERROR(fn(read_be32(key), e.id, std::move(e.metadata)));
-      return true;
-    });
+    STRATA_RETURN_IF_ERROR(io::decode_entry(value, 0, e));
+    STRATA_RETURN_IF_ERROR(fn(read_be32(key), e.id, std::move(e.metadata)));
+    return true;
   });
 }
 
-Status Store::for_each_vector(const std::function<Status(std::uint32_t, std::span<const float>)>& fn) const {
-  return env_.read([&](Txn& txn) -> Status {
-    std::vector<float> buffer(dimensions_);
-    return txn.scan(vectors_, "", [&](std::string_view key, std::string_view value) -> Result<bool> {
-      if (key.size() != 4 || value.size() != dimensions_ * sizeof(float)) {
-        return Status::corruption("data.mdb: malformed vector record");
-      }
-      std::memcpy(buffer.data(), value.data(), value.size());  // LMDB values need not be aligned
-      STRATA_RETURN_IF_ERROR(fn(read_be32(key), buffer));
-      return true;
-    });
+Status Store::for_each_vector(Txn& txn, const std::function<Status(std::uint32_t, std::span<const float>)>& fn) const {
+  std::vector<float> buffer(dimensions_);
+  return txn.scan(vectors_, "", [&](std::string_view key, std::string_view value) -> Result<bool> {
+    if (key.size() != 4 || value.size() != dimensions_ * sizeof(float)) {
+      return Status::corruption("data.mdb: malformed vector record");
+    }
+    std::memcpy(buffer.data(), value.data(), value.size());  // LMDB values need not be aligned
+    STRATA_RETURN_IF_ERROR(fn(read_be32(key), buffer));
+    return true;
   });
 }
 

@@ -59,17 +59,23 @@ class Store {
 
   std::uint64_t last_seq() const noexcept { return last_seq_; }
 
+  // Runs fn on one consistent snapshot of the store (a read transaction), for the reads below.
+  Status snapshot(const std::function<Status(Txn&)>& fn) const { return env_.read(fn); }
+
+  // The last sequence number committed as of the snapshot.
+  Result<std::uint64_t> seq_at(Txn& txn) const;
+
   // Slots written or freed after `seq`, in log order (repeats possible). Corruption if the log does
   // not reach back to seq + 1 (it was trimmed past a checkpoint that is not the one being loaded).
-  Status changed_since(std::uint64_t seq, const std::function<void(std::uint32_t)>& fn) const;
+  Status changed_since(Txn& txn, std::uint64_t seq, const std::function<void(std::uint32_t)>& fn) const;
 
-  // The stored entry of a slot, vector included (nullopt when the slot is free).
-  Result<std::optional<VectorEntry>> read_slot(std::uint32_t slot) const;
+  // The stored vector of a slot; Corruption when the slot has none.
+  Status read_vector(Txn& txn, std::uint32_t slot, float* out) const;
 
   // Every live slot's id and metadata (no vector), in slot order.
-  Status for_each_entry(const std::function<Status(std::uint32_t, std::string_view id, Metadata&&)>& fn) const;
+  Status for_each_entry(Txn& txn, const std::function<Status(std::uint32_t, std::string_view id, Metadata&&)>& fn) const;
   // Every live slot's vector, in slot order.
-  Status for_each_vector(const std::function<Status(std::uint32_t, std::span<const float>)>& fn) const;
+  Status for_each_vector(Txn& txn, const std::function<Status(std::uint32_t, std::span<const float>)>& fn) const;
 
   std::size_t dimensions() const noexcept { return dimensions_; }
   Env& env() noexcept { return env_; }

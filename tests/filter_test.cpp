@@ -138,8 +138,8 @@ TEST(FilterTest, CompareIntDoubleMatchesReference) {
   }
   for (std::int64_t i : ints) {
     for (double d : doubles) {
-      const long double li = static_cast<long double>(i);
-      const long double ld = static_cast<long double>(d);
+      const auto li = static_cast<long double>(i);
+      const auto ld = static_cast<long double>(d);
       const std::partial_ordering expected = li <=> ld;
       EXPECT_EQ(detail::compare_int_double(i, d), expected) << i << " vs " << d;
     }

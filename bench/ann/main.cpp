@@ -73,7 +73,7 @@ void run_library(const Dataset& d, const std::string& library, const BuildParams
       runner->search(d.query.data() + q * d.dim, k, out.data());
       std::set<std::int64_t> truth(d.groundtruth.begin() + static_cast<long>(q * d.gt_k),
                                    d.groundtruth.begin() + static_cast<long>(q * d.gt_k + k));
-      for (auto id : out) hits += truth.count(id);
+      for (auto id : out) hits += static_cast<double>(truth.count(id));
     }
     std::size_t done = 0;
     auto start = Clock::now();

@@ -112,14 +112,14 @@ Result<std::vector<std::string>> VectorDB::Impl::insert_batch(std::span<const Ve
   std::vector<std::uint32_t> slots;
   slots.reserve(order.size());
   try {
-    for (std::size_t j = 0; j < order.size(); ++j) {
-      const VectorEntry& e = entries[order[j]];
+    for (const std::size_t index : order) {
+      const VectorEntry& e = entries[index];
       std::uint32_t slot = allocate_slot();
       slots.push_back(slot);
       float* dst = vectors_.mutable_at(slot);
       std::memcpy(dst, e.vector.data(), options_.dimensions * sizeof(float));
       if (options_.distance_metric == DistanceMetric::kCosine) detail::normalize(dst, options_.dimensions);
-      ids_[slot] = ids[order[j]];
+      ids_[slot] = ids[index];
       metadata_[slot] = e.metadata;
       graph_.prepare_slot(slot, graph_.random_level());
     }

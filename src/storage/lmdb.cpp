@@ -34,7 +34,6 @@ Status lmdb_status(int rc, std::string_view what) {
     case EACCES:
     case EROFS:
     case EAGAIN:
-      return Status::io_error(std::move(msg));
     default:
       return Status::io_error(std::move(msg));
   }

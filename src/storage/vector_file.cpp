@@ -63,7 +63,7 @@ Result<std::unique_ptr<VectorFile>> VectorFile::open(const std::string& path, co
   if (std::memcmp(buf.data(), kMagic, sizeof(kMagic)) != 0) {
     return Status::corruption(fmt::format("'{}' is not a strata vector file", path));
   }
-  std::uint32_t crc = static_cast<std::uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(buf.data()), kHeaderFields));
+  auto crc = static_cast<std::uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(buf.data()), kHeaderFields));
   if (crc != get32(buf.data() + kHeaderFields)) {
     return Status::corruption(fmt::format("'{}' has a damaged header (checksum mismatch)", path));
   }

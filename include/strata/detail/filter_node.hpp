@@ -86,6 +86,7 @@ inline std::partial_ordering order_values(const MetadataValue& field, const Meta
     if (const auto* od = std::get_if<double>(&operand)) return compare_int_double(*fi, *od);
   } else if (const auto* fd = std::get_if<double>(&field)) {
     if (const auto* od = std::get_if<double>(&operand)) return *fd <=> *od;
+    // NOLINTNEXTLINE(modernize-use-nullptr): the 0 is an ordering's literal zero, not a pointer.
     if (const auto* oi = std::get_if<std::int64_t>(&operand)) return 0 <=> compare_int_double(*oi, *fd);
   } else if (const auto* fs = std::get_if<std::string>(&field)) {
     // char_traits<char> compares as unsigned char, so this is a bytewise order.

@@ -52,9 +52,10 @@ run() {  # $1 = build dir, rest = files
   {
     local rc=0
     run-clang-tidy-14 -p "$dir" -quiet -j "$jobs" "${fix[@]}" \
-      -extra-arg=-fno-color-diagnostics -extra-arg=-Wno-unknown-warning-option "$@" 2>&1 || rc=$?
+      -extra-arg=-Wno-unknown-warning-option "$@" 2>&1 || rc=$?
     echo "$rc" >"$rc_file"
-  } | { grep -vE '^(clang-tidy-14 .*-p=|[0-9]+ warnings? (and [0-9]+ errors? )?generated\.|Suppressed [0-9]+ warnings|Use -header-filter=|$)' || true; }
+  } | { grep -vE '^(clang-tidy-14 .*-p=|[0-9]+ warnings? (and [0-9]+ errors? )?generated\.|Suppressed [0-9]+ warnings|Use -header-filter=|$)' || true; } |
+    if [[ -t 1 ]]; then cat; else sed 's/\x1b\[[0-9;]*m//g'; fi  # run-clang-tidy forces colour
   local rc
   rc=$(cat "$rc_file")
   rm -f "$rc_file"

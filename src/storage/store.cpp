@@ -187,17 +187,24 @@ Result<std::uint64_t> Store::seq_at(Txn& txn) const {
 }
 
 Status Store::changed_since(Txn& txn, std::uint64_t seq, const std::function<void(std::uint32_t)>& fn) const {
-  bool first = true;
-  return txn.scan(log_, be_key64(seq + 1), [&](std::string_view key, std::string_view value) -> Result<bool> {
-    if (key.size() != 8 || value.size() != 4) return Status::corruption("data.mdb: malformed change log record");
-    if (first && read_be64(key) != seq + 1) {
-      return Status::corruption(fmt::format("data.mdb: the change log starts at {} but the checkpoint needs {}",
-                                            read_be64(key), seq + 1));
-    }
-    first = false;
-    fn(read_be32(value));
-    return true;
-  });
+  auto last = seq_at(txn);
+  if (!last) return last.status();
+  std::uint64_t expected = seq + 1;
+  STRATA_RETURN_IF_ERROR(
+      txn.scan(log_, be_key64(seq + 1), [&](std::string_view key, std::string_view value) -> Result<bool> {
+        if (key.size() != 8 || value.size() != 4) return Status::corruption("data.mdb: malformed change log record");
+        if (read_be64(key) != expected) return false;  // a gap: reported below
+        ++expected;
+        fn(read_be32(value));
+        return true;
+      }));
+  // Every change up to the snapshot's last one must be in the log, or the checkpoint being loaded is
+  // older than the one the log was trimmed for.
+  if (expected != *last + 1) {
+    return Status::corruption(fmt::format("data.mdb: the change log starts at {} but the checkpoint needs {}",
+                                          expected, seq + 1));
+  }
+  return Status::ok();
 }
 
 Status Store::read_vector(Txn& txn, std::uint32_t slot, float* out) const {

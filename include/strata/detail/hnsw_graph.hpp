@@ -278,6 +278,28 @@ class HnswGraph {
     l[0].store(static_cast<std::uint32_t>(n), std::memory_order_release);
   }
 
+  // Writes a new node's list on `level`. Other threads of the same batch may already have linked
+  // themselves into it (link_back); overwriting would drop those edges and could leave their nodes
+  // unreachable, so the chosen neighbours are merged with what is there.
+  void set_own_links(std::uint32_t slot, int level, const std::vector<Neighbor>& chosen, std::vector<Neighbor>& scratch) {
+    std::lock_guard lock(lock_for(slot));
+    Link* l = links(slot, level);
+    std::uint32_t n = l[0].load(std::memory_order_relaxed);
+    if (n == 0) {
+      write_links(slot, level, chosen);
+      return;
+    }
+    scratch.assign(chosen.begin(), chosen.end());
+    for (std::uint32_t i = 0; i < n; ++i) {
+      std::uint32_t other = l[1 + i].load(std::memory_order_relaxed);
+      bool known = std::any_of(chosen.begin(), chosen.end(), [other](const Neighbor& c) { return c.slot == other; });
+      if (!known) scratch.push_back({distance_between(slot, other), other});
+    }
+    std::sort(scratch.begin(), scratch.end());
+    select_neighbors(scratch, max_links(level));
+    write_links(slot, level, scratch);
+  }
+
   // Adds `slot` to `neighbor`'s list on `level`, pruning with the heuristic when the list is full.
   void link_back(std::uint32_t neighbor, std::uint32_t slot, float dist, int level,
                  std::vector<Neighbor>& scratch) {
@@ -419,10 +441,7 @@ inline void HnswGraph::insert(std::uint32_t slot, VisitedSet& visited) {
     found.erase(std::remove_if(found.begin(), found.end(), [slot](const Neighbor& n) { return n.slot == slot; }),
                 found.end());
     select_neighbors(found, m_);
-    {
-      std::lock_guard lock(lock_for(slot));
-      write_links(slot, l, found);
-    }
+    set_own_links(slot, l, found, scratch);
     for (const Neighbor& n : found) link_back(n.slot, slot, n.distance, l, scratch);
   }
   if (level > top) entry_.store(pack(slot, level), std::memory_order_release);

@@ -115,3 +115,41 @@ TEST(ConcurrencyTest, ReadersAndWriterTogether) {
 
 }  // namespace
 }  // namespace strata
+
+namespace strata {
+namespace {
+
+// Batches inserted on more threads than cores interleave heavily; no node may lose all its in-links
+// (every vector must find itself).
+TEST(ConcurrencyTest, ParallelBatchesLeaveEveryNodeReachable) {
+  DbOptions o;
+  o.dimensions = kDim;
+  o.num_threads = 8;
+  o.hnsw_ef_construction = 60;
+  auto opened = VectorDB::open(o);
+  ASSERT_TRUE(opened.is_ok());
+  VectorDB db = std::move(opened).value();
+  std::mt19937 rng(5);
+  std::vector<VectorEntry> all;
+  for (int round = 0; round < 40; ++round) {
+    std::vector<VectorEntry> batch;
+    std::uniform_real_distribution<float> u(-1.0F, 1.0F);
+    for (int i = 0; i < 120; ++i) {
+      VectorEntry e{std::to_string(round * 1000 + i), std::vector<float>(kDim), {}};
+      for (auto& x : e.vector) x = u(rng);
+      batch.push_back(std::move(e));
+    }
+    ASSERT_TRUE(db.insert_batch(batch).is_ok());
+    all.insert(all.end(), batch.begin(), batch.end());
+  }
+  int lost = 0;
+  for (const auto& e : all) {
+    auto r = db.search({.vector = e.vector, .k = 1});
+    ASSERT_TRUE(r.is_ok());
+    lost += (*r)[0].id != e.id;
+  }
+  EXPECT_EQ(lost, 0) << "of " << all.size();
+}
+
+}  // namespace
+}  // namespace strata

@@ -67,8 +67,8 @@ class BinaryQuantizer {
 class BinaryQuantizer::Query {
  public:
   std::uint32_t distance(const std::uint64_t* code) const noexcept {
-    return hamming_(reinterpret_cast<const std::uint8_t*>(bits_.data()), reinterpret_cast<const std::uint8_t*>(code),
-                    bits_.size() * sizeof(std::uint64_t));
+    return hamming_(reinterpret_cast<const std::uint8_t*>(bits_.data()),
+                    reinterpret_cast<const std::uint8_t*>(code), bits_.size() * sizeof(std::uint64_t));
   }
   // Distances to `count` consecutive codes of words() words.
   void distances(const std::uint64_t* codes, std::size_t count, std::uint32_t* out) const noexcept {

@@ -32,6 +32,7 @@ inline std::uint32_t crc32c(std::string_view bytes) noexcept {
 }
 
 // Appends fixed-width little-endian fields to a string.
+// Thread safety: one thread per writer (and per target string).
 class ByteWriter {
  public:
   explicit ByteWriter(std::string& out) : out_(out), start_(out.size()) {}
@@ -58,6 +59,7 @@ class ByteWriter {
 
 // Reads fields written by ByteWriter. Every read checks the remaining length first and returns false
 // instead of reading past the end, so truncated input cannot crash the parser.
+// Thread safety: one thread per reader; the bytes it views must outlive it.
 class ByteReader {
  public:
   explicit ByteReader(std::string_view bytes) : bytes_(bytes) {}
@@ -112,7 +114,8 @@ inline Status open_envelope(std::string_view bytes, std::uint8_t tag, std::uint8
   std::uint32_t stored = 0;
   (void)crc_reader.get_u32(stored);
   if (crc32c(body) != stored) return Status::corruption(std::string(what) + ": checksum mismatch");
-  if (static_cast<std::uint8_t>(body[0]) != tag) return Status::corruption(std::string(what) + ": wrong type tag");
+  if (static_cast<std::uint8_t>(body[0]) != tag)
+    return Status::corruption(std::string(what) + ": wrong type tag");
   if (static_cast<std::uint8_t>(body[1]) != version) {
     return Status::corruption(std::string(what) + ": unsupported format version " +
                               std::to_string(static_cast<std::uint8_t>(body[1])));

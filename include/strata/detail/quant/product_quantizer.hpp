@@ -25,8 +25,11 @@ struct ProductQuantizerOptions {
   // Training uses a random sample of at most this many vectors (0 = all); k-means gains little past a
   // few hundred points per centroid. Default: 65536.
   std::size_t max_training_vectors = 65536;
-  // Seeds both the sample and the k-means++ seeding: same seed and data, same codebooks. Default: 1.
+  // Seeds both the sample and the k-means seeding: same seed and data, same codebooks. Default: 1.
   std::uint64_t seed = 1;
+  // k-means++ seeding (Arthur & Vassilvitskii 2007); false seeds with distinct random training vectors,
+  // which is faster but converges to worse codebooks more often. Default: true.
+  bool kmeans_plus_plus = true;
   // Threads that train sub-spaces concurrently; the result does not depend on it. Default: 1.
   std::size_t threads = 1;
 };
@@ -69,7 +72,8 @@ class ProductQuantizer {
   static Result<ProductQuantizer> deserialize(std::string_view bytes);
 
  private:
-  ProductQuantizer(std::size_t dim, std::size_t ks, std::vector<std::size_t> offsets, std::vector<float> codebook);
+  ProductQuantizer(std::size_t dim, std::size_t ks, std::vector<std::size_t> offsets,
+                   std::vector<float> codebook);
   static std::vector<std::size_t> split(std::size_t dim, std::size_t subspaces);
 
   std::size_t dim_ = 0;

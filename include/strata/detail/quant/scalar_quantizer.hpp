@@ -24,9 +24,10 @@ struct ScalarQuantizerOptions {
 
 // Dimension d of a vector x is stored as the int8 c_d nearest to (x_d - mid_d) / step_d, where the 256
 // levels span the trained range [lower_d, upper_d] (mid_d = lower_d + 128 step_d, step_d = range / 255).
-// A code is dimensions() int8 values followed by one float, |step o c|^2, which lets the Euclidean
-// distance be expanded into a dot product: per-dimension steps then fold into the query, and one int8
-// kernel serves every dimension whatever its range.
+// A code is dimensions() int8 values followed by one native-endian float, |step o c|^2, which lets the
+// Euclidean distance be expanded into a dot product: per-dimension steps then fold into the query, and
+// the int8 dot kernel serves every dimension whatever its range (a uniform step would waste levels on
+// narrow dimensions; an int8 L2 kernel cannot weight dimensions).
 // Thread safety: immutable after train/deserialize; share freely.
 class ScalarQuantizer {
  public:
@@ -35,6 +36,12 @@ class ScalarQuantizer {
   static constexpr std::size_t kMaxDimensions = 65536;  // keeps the int8 kernels' int32 sums exact
 
   class Query;
+
+  // How finely a prepared query's weights are kept (see Query).
+  enum class QueryPrecision {
+    kHigh,  // two int8 kernel calls per code; ranks as well as the float query on decoded vectors
+    kFast,  // one call; about 7 bits per weight, which costs recall (numbers in the tests)
+  };
 
   // Learns the ranges from n row-major vectors of dim floats. InvalidArgument when n or dim is 0,
   // dim > kMaxDimensions, a value is not finite, or the options are out of range.
@@ -55,7 +62,9 @@ class ScalarQuantizer {
   // Prepares a float query (dimensions() floats) for ranking codes under `metric`: Euclidean (squared
   // distance), DotProduct (-dot) and Cosine (1 - dot; q and the encoded vectors must be unit length).
   // NotSupported for Manhattan, which does not expand into a dot product.
-  Result<Query> prepare(const float* q, DistanceMetric metric, const KernelTable& table = kernels()) const;
+  Result<Query> prepare(const float* q, DistanceMetric metric,
+                        QueryPrecision precision = QueryPrecision::kHigh,
+                        const KernelTable& table = kernels()) const;
 
   // Appends the trained parameters (tag, version, ranges, CRC-32C).
   void serialize(std::string& out) const;
@@ -76,16 +85,17 @@ class ScalarQuantizer {
 
 // A query prepared for one metric. The query's per-dimension weights w (for Euclidean (q - mid) o step,
 // for dot products q o step) are split into two int8 vectors, w ~ alpha * hi + beta * lo with lo the
-// rounding residual of hi, so that sum w_d c_d costs two int8_dot calls yet errs by ~1/32000 of max|w|:
-// one int8 vector alone would err more than the codes themselves do (see the tests).
+// rounding residual of hi, so that sum w_d c_d costs two int8_dot calls yet each weight errs by at most
+// max|w| / 64000. hi alone (kFast) errs by up to max|w| / 254 per weight, which on Euclidean distances
+// outweighs the codes' own rounding.
 // distance = offset + weight * (alpha hi.c + beta lo.c) + norm_weight * |step o c|^2.
 // Thread safety: immutable; share freely.
 class ScalarQuantizer::Query {
  public:
   float distance(const std::uint8_t* code) const noexcept {
     const auto* c = reinterpret_cast<const std::int8_t*>(code);
-    const float dot = alpha_ * static_cast<float>(dot_(hi_.data(), c, dim_)) +
-                      beta_ * static_cast<float>(dot_(lo_.data(), c, dim_));
+    float dot = alpha_ * static_cast<float>(dot_(hi_.data(), c, dim_));
+    if (refined_) dot += beta_ * static_cast<float>(dot_(lo_.data(), c, dim_));
     float norm = 0.0f;
     std::memcpy(&norm, code + dim_, sizeof(norm));
     return offset_ + weight_ * dot + norm_weight_ * norm;
@@ -102,6 +112,7 @@ class ScalarQuantizer::Query {
 
   Int8Kernel dot_ = nullptr;
   std::size_t dim_ = 0;
+  bool refined_ = true;
   std::vector<std::int8_t> hi_;
   std::vector<std::int8_t> lo_;
   float alpha_ = 0.0f;

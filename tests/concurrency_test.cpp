@@ -148,7 +148,10 @@ TEST(ConcurrencyTest, ParallelBatchesLeaveEveryNodeReachable) {
     ASSERT_TRUE(r.is_ok());
     lost += (*r)[0].id != e.id;
   }
-  EXPECT_EQ(lost, 0) << "of " << all.size();
+  // A few unreachable nodes happen in any HNSW graph; lost edges between concurrent inserts made
+  // dozens per thousand before they were merged.
+  std::printf("unreachable nodes: %d of %zu\n", lost, all.size());
+  EXPECT_LE(lost, static_cast<int>(all.size() / 1000));
 }
 
 }  // namespace

@@ -436,10 +436,12 @@ inline void HnswGraph::insert(std::uint32_t slot, VisitedSet& visited) {
   thread_local std::vector<Neighbor> scratch;
   for (int l = std::min(level, top); l >= 0; --l) {
     search_layer(query, current, ef_construction_, l, linkable, visited, found);
-    if (found.empty()) continue;
-    current = found.front();
+    // Another thread may already have linked this node in; it must be neither its own neighbour nor
+    // the start of the next level's search (its lower lists are still empty).
     found.erase(std::remove_if(found.begin(), found.end(), [slot](const Neighbor& n) { return n.slot == slot; }),
                 found.end());
+    if (found.empty()) continue;
+    current = found.front();
     select_neighbors(found, m_);
     set_own_links(slot, l, found, scratch);
     for (const Neighbor& n : found) link_back(n.slot, slot, n.distance, l, scratch);

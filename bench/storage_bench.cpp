@@ -1,8 +1,8 @@
 // storage_bench: the persistent database's figures. Durable insert throughput (insert_batch of 1,000),
 // open time against collection size (with the first query), and search speed of a reopened
 // persistent database against the same data in memory.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -40,14 +40,15 @@ std::vector<float> make_vectors(std::size_t n, std::size_t dim, const std::strin
   return out;
 }
 
-strata::Status insert_all(VectorDB& db, const std::vector<float>& data, std::size_t dim, std::size_t batch_size,
-                          std::size_t first_id = 0) {
+strata::Status insert_all(VectorDB& db, const std::vector<float>& data, std::size_t dim,
+                          std::size_t batch_size, std::size_t first_id = 0) {
   const std::size_t n = data.size() / dim;
   std::vector<VectorEntry> batch;
   for (std::size_t start = 0; start < n; start += batch_size) {
     batch.clear();
     for (std::size_t i = start; i < std::min(n, start + batch_size); ++i) {
-      batch.push_back({std::to_string(first_id + i), {data.begin() + i * dim, data.begin() + (i + 1) * dim}, {}});
+      batch.push_back(
+          {std::to_string(first_id + i), {data.begin() + i * dim, data.begin() + (i + 1) * dim}, {}});
     }
     if (auto r = db.insert_batch(batch); !r) return r.status();
   }
@@ -64,8 +65,9 @@ void die_if(const strata::Status& s) {
 void bench_insert(const std::string& dir, std::size_t n, const std::string& datasets_dir) {
   const std::size_t dim = 128;
   auto data = make_vectors(n, dim, datasets_dir);
-  fmt::print("\n### Insert throughput: {} x {} in batches of 1,000, default options (M=16, efConstruction=200)\n\n",
-             n, dim);
+  fmt::print(
+      "\n### Insert throughput: {} x {} in batches of 1,000, default options (M=16, efConstruction=200)\n\n",
+      n, dim);
   fmt::print("| database | seconds | vectors/s |\n|---|---:|---:|\n");
   for (bool persistent : {false, true}) {
     fs::remove_all(dir);
@@ -78,7 +80,8 @@ void bench_insert(const std::string& dir, std::size_t n, const std::string& data
     auto t = Clock::now();
     die_if(insert_all(*db, data, dim, 1000));
     double s = seconds_since(t);
-    fmt::print("| {} | {:.2f} | {:.0f} |\n", persistent ? "persistent (durable, LMDB + vector file)" : "in-memory", s,
+    fmt::print("| {} | {:.2f} | {:.0f} |\n",
+               persistent ? "persistent (durable, LMDB + vector file)" : "in-memory", s,
                static_cast<double>(n) / s);
   }
 }
@@ -88,7 +91,9 @@ void bench_open(const std::string& dir, const std::vector<std::size_t>& sizes, s
   const std::size_t dim = 128;
   fmt::print("\n### Open time against size ({} dims; built with efConstruction={}; page cache warm)\n\n", dim,
              ef_construction);
-  fmt::print("| vectors | build s | open s | first query ms | changes replayed | disk MiB |\n|---:|---:|---:|---:|---:|---:|\n");
+  fmt::print(
+      "| vectors | build s | open s | first query ms | changes replayed | disk MiB "
+      "|\n|---:|---:|---:|---:|---:|---:|\n");
   for (std::size_t n : sizes) {
     const std::string path = fmt::format("{}-{}", dir, n);
     DbOptions o;
@@ -120,8 +125,9 @@ void bench_open(const std::string& dir, const std::vector<std::size_t>& sizes, s
     auto stats = db->stats();
     std::uint64_t disk = 0;
     for (const auto& [name, bytes] : stats.disk_bytes) disk += bytes;
-    fmt::print("| {} | {} | {:.3f} | {:.2f} | {} | {:.0f} |\n", n, build_s > 0 ? fmt::format("{:.1f}", build_s) : "cached",
-               open_s, first_ms, stats.changes_since_checkpoint, static_cast<double>(disk) / (1 << 20));
+    fmt::print("| {} | {} | {:.3f} | {:.2f} | {} | {:.0f} |\n", n,
+               build_s > 0 ? fmt::format("{:.1f}", build_s) : "cached", open_s, first_ms,
+               stats.changes_since_checkpoint, static_cast<double>(disk) / (1 << 20));
   }
 }
 
@@ -181,7 +187,8 @@ int main(int argc, char** argv) {
   std::size_t insert_n = 100000;
   std::vector<std::size_t> sizes = {10000, 100000, 1000000};
   std::size_t open_ef_construction = 40;
-  app.add_option("--dir", dir, "scratch directory prefix (databases for open are kept and reused)")->capture_default_str();
+  app.add_option("--dir", dir, "scratch directory prefix (databases for open are kept and reused)")
+      ->capture_default_str();
   app.add_option("--datasets-dir", datasets_dir, "folder holding bigann10k/")->capture_default_str();
   app.add_option("--run", what, "comma-separated: insert, open, search")->capture_default_str();
   app.add_option("--insert-n", insert_n, "vectors for the insert benchmark")->capture_default_str();
@@ -193,7 +200,8 @@ int main(int argc, char** argv) {
   if (const char* env = std::getenv("STRATA_DATASETS")) datasets_dir = env;
   fmt::print("strata storage benchmark; {} hardware threads\n", std::thread::hardware_concurrency());
   if (what.find("insert") != std::string::npos) bench_insert(dir + "-insert", insert_n, datasets_dir);
-  if (what.find("open") != std::string::npos) bench_open(dir + "-open", sizes, open_ef_construction, datasets_dir);
+  if (what.find("open") != std::string::npos)
+    bench_open(dir + "-open", sizes, open_ef_construction, datasets_dir);
   if (what.find("search") != std::string::npos) bench_search(dir + "-search", datasets_dir);
   return 0;
 }

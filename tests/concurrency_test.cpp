@@ -29,7 +29,8 @@ VectorEntry make_entry(int id, int version, std::mt19937& rng) {
 }
 
 bool consistent(const std::string& id, const std::vector<float>& v, const Metadata& m) {
-  return std::to_string(static_cast<int>(v[0])) == id && std::get<std::int64_t>(m.at("id")) == std::stoi(id) &&
+  return std::to_string(static_cast<int>(v[0])) == id &&
+         std::get<std::int64_t>(m.at("id")) == std::stoi(id) &&
          std::get<std::int64_t>(m.at("version")) == static_cast<std::int64_t>(v[1]);
 }
 
@@ -72,7 +73,8 @@ TEST(ConcurrencyTest, ReadersAndWriterTogether) {
         if (i > 0 && (*res)[i - 1].distance > x.distance) ADD_FAILURE() << "results out of order";
       }
       auto got = db.get(std::to_string(r() % 2000));
-      if (got.is_ok() && !consistent(got->id, got->vector, got->metadata)) ADD_FAILURE() << "torn get " << got->id;
+      if (got.is_ok() && !consistent(got->id, got->vector, got->metadata))
+        ADD_FAILURE() << "torn get " << got->id;
       ++reads;
     }
   };

@@ -32,7 +32,8 @@ VectorEntry make_entry(int id, int version) {
   e.id = "k" + std::to_string(id);
   e.vector.resize(kDim);
   for (auto& x : e.vector) x = u(rng);
-  e.metadata = {{"version", std::int64_t{version}}, {"blob", std::string(static_cast<std::size_t>(version % 40), 'x')}};
+  e.metadata = {{"version", std::int64_t{version}},
+                {"blob", std::string(static_cast<std::size_t>(version % 40), 'x')}};
   return e;
 }
 
@@ -185,8 +186,8 @@ TEST(CrashTest, SigkillAtRandomMomentsLosesNothingAcknowledged) {
     if (pending) apply_op(with_pending, *pending);
     auto before = matches(*db, model);
     auto after = matches(*db, with_pending);
-    ASSERT_TRUE(before || after) << "round " << round << " (" << acked << " acknowledged): " << before.message()
-                                 << " / " << after.message();
+    ASSERT_TRUE(before || after) << "round " << round << " (" << acked
+                                 << " acknowledged): " << before.message() << " / " << after.message();
     if (!before) model = with_pending;
     total_acked += acked;
     if (pending) (before ? pending_absent : pending_applied) += 1;

@@ -245,7 +245,8 @@ TEST(PersistenceTest, DiskFullFailsCleanlyAndKeepsEarlierData) {
     auto big = make_entries(1000, 20000, 9);
     auto r = db->insert_batch(big);
     if (r.is_ok()) _exit(3);
-    if (r.status().code() != StatusCode::kResourceExhausted && r.status().code() != StatusCode::kIOError) _exit(4);
+    if (r.status().code() != StatusCode::kResourceExhausted && r.status().code() != StatusCode::kIOError)
+      _exit(4);
     // The failed batch is invisible; earlier data is intact.
     if (db->contains("id1000") || db->size() != 200) _exit(5);
     _exit(0);
@@ -321,7 +322,9 @@ TEST(PersistenceTest, ReadOnlyOpensWhileAnotherProcessWrites) {
     if (!db) _exit(1);
     for (int round = 0; round < 40; ++round) {
       // Content is a pure function of the id, so readers can check whatever they see.
-      if (!db->insert_batch(make_entries(200 + round * 50, 50, 1000 + static_cast<std::uint32_t>(round))).is_ok()) _exit(2);
+      if (!db->insert_batch(make_entries(200 + round * 50, 50, 1000 + static_cast<std::uint32_t>(round)))
+               .is_ok())
+        _exit(2);
       if (!db->remove("id" + std::to_string(round)).is_ok()) _exit(3);
     }
     _exit(0);
@@ -338,7 +341,8 @@ TEST(PersistenceTest, ReadOnlyOpensWhileAnotherProcessWrites) {
       if (!e) continue;
       int batch_first = id < 200 ? 0 : 200 + (id - 200) / 50 * 50;
       std::uint32_t seed = id < 200 ? 13 : 1000 + static_cast<std::uint32_t>((id - 200) / 50);
-      auto expected = make_entries(batch_first, id < 200 ? 200 : 50, seed)[static_cast<std::size_t>(id - batch_first)];
+      auto expected =
+          make_entries(batch_first, id < 200 ? 200 : 50, seed)[static_cast<std::size_t>(id - batch_first)];
       EXPECT_EQ(e->vector, expected.vector) << "id" << id;
       auto r = db->search({.vector = e->vector, .k = 1});
       ASSERT_TRUE(r.is_ok());

@@ -64,7 +64,8 @@ TEST_P(FilteredRecallTest, FindsKMatchesWithHighRecall) {
     for (std::size_t i = 0; i < data.base.rows; ++i) {
       if (static_cast<int>(i % 100) >= buckets) continue;
       float d = 0;
-      for (std::size_t j = 0; j < data.base.dim; ++j) d += (data.base.row(i)[j] - qv[j]) * (data.base.row(i)[j] - qv[j]);
+      for (std::size_t j = 0; j < data.base.dim; ++j)
+        d += (data.base.row(i)[j] - qv[j]) * (data.base.row(i)[j] - qv[j]);
       exact.emplace_back(d, static_cast<std::int64_t>(i));
     }
     std::partial_sort(exact.begin(), exact.begin() + 10, exact.end());

@@ -23,7 +23,8 @@ std::vector<std::int32_t> brute_force(const Dataset& d, std::size_t k) {
     std::vector<std::pair<float, std::int32_t>> all(d.rows);
     for (std::size_t q = first; q < d.queries; q += step) {
       for (std::size_t i = 0; i < d.rows; ++i) {
-        all[i] = {l2(d.query.data() + q * d.dim, d.base.data() + i * d.dim, d.dim), static_cast<std::int32_t>(i)};
+        all[i] = {l2(d.query.data() + q * d.dim, d.base.data() + i * d.dim, d.dim),
+                  static_cast<std::int32_t>(i)};
       }
       std::partial_sort(all.begin(), all.begin() + static_cast<long>(k), all.end());
       for (std::size_t j = 0; j < k; ++j) gt[q * k + j] = all[j].second;
@@ -37,7 +38,8 @@ std::vector<std::int32_t> brute_force(const Dataset& d, std::size_t k) {
 }
 
 // idx3-ubyte, gzip-compressed: magic 0x00000803, count, rows, cols (big-endian), then pixels.
-std::optional<std::vector<float>> read_idx_images(const std::string& path, std::size_t& count, std::size_t& dim) {
+std::optional<std::vector<float>> read_idx_images(const std::string& path, std::size_t& count,
+                                                  std::size_t& dim) {
   gzFile f = gzopen(path.c_str(), "rb");
   if (f == nullptr) return std::nullopt;
   unsigned char header[16];
@@ -46,8 +48,8 @@ std::optional<std::vector<float>> read_idx_images(const std::string& path, std::
     return std::nullopt;
   }
   auto be32 = [&](int at) {
-    return (std::size_t{header[at]} << 24) | (std::size_t{header[at + 1]} << 16) | (std::size_t{header[at + 2]} << 8) |
-           header[at + 3];
+    return (std::size_t{header[at]} << 24) | (std::size_t{header[at + 1]} << 16) |
+           (std::size_t{header[at + 2]} << 8) | header[at + 3];
   };
   count = be32(4);
   dim = be32(8) * be32(12);
@@ -92,7 +94,8 @@ std::optional<Dataset> load_fashion_mnist(const std::string& cache_dir, std::siz
   std::size_t qdim = 0;
   auto query = read_idx_images(dir + "t10k-images-idx3-ubyte.gz", qrows, qdim);
   if (!base || !query || dim != qdim) {
-    std::fprintf(stderr, "fashion-mnist not found under %s (apt-get install dataset-fashion-mnist); skipping it\n",
+    std::fprintf(stderr,
+                 "fashion-mnist not found under %s (apt-get install dataset-fashion-mnist); skipping it\n",
                  dir.c_str());
     return std::nullopt;
   }

@@ -15,7 +15,8 @@ class HnswlibRunner final : public AnnRunner {
 
   void build(const float* data, std::size_t rows, std::size_t dim, const BuildParams& params) override {
     space_ = std::make_unique<hnswlib::L2Space>(dim);
-    index_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(space_.get(), rows, params.m, params.ef_construction);
+    index_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(space_.get(), rows, params.m,
+                                                               params.ef_construction);
     dim_ = dim;
     // Like hnswlib's Python binding: the first point alone, then the rest on `threads` threads.
     index_->addPoint(data, 0);

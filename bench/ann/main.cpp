@@ -2,10 +2,10 @@
 // Builds each index, sweeps ef single-threaded and prints recall@k, queries per second, build seconds
 // and peak memory, as a Markdown table and CSV. Each library runs in its own child process so that
 // its peak memory is its own.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -85,8 +85,8 @@ void run_library(const Dataset& d, const std::string& library, const BuildParams
     }
     double peak = static_cast<double>(read_status_kib("VmHWM:") - rss_before) / 1024.0;
     text += fmt::format("{}\t{}\t{}\t{:.5f}\t{:.1f}\t{:.3f}\t{:.1f}\n", library, d.name, ef,
-                        hits / static_cast<double>(d.queries * k), static_cast<double>(done) / elapsed, build_s,
-                        peak);
+                        hits / static_cast<double>(d.queries * k), static_cast<double>(done) / elapsed,
+                        build_s, peak);
   }
   if (write(fd, text.data(), text.size()) < 0) std::perror("write");
 }
@@ -113,7 +113,8 @@ std::vector<Row> run_in_child(const Dataset& d, const std::string& library, cons
   std::vector<Row> rows;
   std::istringstream in(text);
   Row r;
-  while (in >> r.library >> r.dataset >> r.ef >> r.recall >> r.qps >> r.build_seconds >> r.peak_mib) rows.push_back(r);
+  while (in >> r.library >> r.dataset >> r.ef >> r.recall >> r.qps >> r.build_seconds >> r.peak_mib)
+    rows.push_back(r);
   return rows;
 }
 
@@ -160,8 +161,10 @@ int main(int argc, char** argv) {
   app.add_option("--libraries", libraries, "comma-separated: strata, hnswlib, faiss")->capture_default_str();
   app.add_option("--ef", efs_text, "ef values to sweep")->capture_default_str();
   app.add_option("--m", params.m, "M of every index")->capture_default_str();
-  app.add_option("--ef-construction", params.ef_construction, "efConstruction of every index")->capture_default_str();
-  app.add_option("--build-threads", params.threads, "threads used to build every index")->capture_default_str();
+  app.add_option("--ef-construction", params.ef_construction, "efConstruction of every index")
+      ->capture_default_str();
+  app.add_option("--build-threads", params.threads, "threads used to build every index")
+      ->capture_default_str();
   app.add_option("-k", k, "neighbours per query (recall@k)")->capture_default_str();
   app.add_option("--datasets-dir", datasets_dir, "folder holding bigann10k/")->capture_default_str();
   app.add_option("--cache-dir", cache_dir, "where computed ground truth is cached")->capture_default_str();
@@ -190,20 +193,23 @@ int main(int argc, char** argv) {
                                : name == "fashion-mnist" ? load_fashion_mnist(cache_dir, fashion_queries)
                                                          : std::nullopt;
     if (!d) continue;
-    md += fmt::format("\n### {} ({} x {}, {} queries, recall@{})\n\n", d->name, d->rows, d->dim, d->queries, k);
+    md +=
+        fmt::format("\n### {} ({} x {}, {} queries, recall@{})\n\n", d->name, d->rows, d->dim, d->queries, k);
     md += "| library | ef | recall | QPS | build s | peak MiB |\n|---|---:|---:|---:|---:|---:|\n";
     std::vector<std::vector<Row>> per_lib;
     for (const auto& lib : libs) {
       auto rows = run_in_child(*d, lib, params, efs, k, min_seconds);
       for (const auto& r : rows) {
-        md += fmt::format("| {} | {} | {:.4f} | {:.0f} | {:.2f} | {:.1f} |\n", r.library, r.ef, r.recall, r.qps,
-                          r.build_seconds, r.peak_mib);
+        md += fmt::format("| {} | {} | {:.4f} | {:.0f} | {:.2f} | {:.1f} |\n", r.library, r.ef, r.recall,
+                          r.qps, r.build_seconds, r.peak_mib);
       }
       all.insert(all.end(), rows.begin(), rows.end());
       per_lib.push_back(std::move(rows));
     }
-    md += "\n| library | QPS @0.95 | QPS @0.99 | vs hnswlib @0.95 | vs hnswlib @0.99 | build vs hnswlib | memory vs hnswlib |\n"
-          "|---|---:|---:|---:|---:|---:|---:|\n";
+    md +=
+        "\n| library | QPS @0.95 | QPS @0.99 | vs hnswlib @0.95 | vs hnswlib @0.99 | build vs hnswlib | "
+        "memory vs hnswlib |\n"
+        "|---|---:|---:|---:|---:|---:|---:|\n";
     const std::vector<Row>* hnsw = nullptr;
     for (std::size_t i = 0; i < libs.size(); ++i) {
       if (libs[i] == "hnswlib" && !per_lib[i].empty()) hnsw = &per_lib[i];
@@ -212,7 +218,9 @@ int main(int argc, char** argv) {
       if (rows.empty()) continue;
       auto q95 = qps_at_recall(rows, 0.95);
       auto q99 = qps_at_recall(rows, 0.99);
-      auto fmt_opt = [](std::optional<double> v, const char* f) { return v ? fmt::format(fmt::runtime(f), *v) : std::string("n/a"); };
+      auto fmt_opt = [](std::optional<double> v, const char* f) {
+        return v ? fmt::format(fmt::runtime(f), *v) : std::string("n/a");
+      };
       std::optional<double> r95;
       std::optional<double> r99;
       std::optional<double> rb;
@@ -229,9 +237,9 @@ int main(int argc, char** argv) {
         for (const auto& r : *hnsw) peak_h = std::max(peak_h, r.peak_mib);
         if (peak_h > 0) rm = peak_self / peak_h;
       }
-      md += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", rows.front().library, fmt_opt(q95, "{:.0f}"),
-                        fmt_opt(q99, "{:.0f}"), fmt_opt(r95, "{:.2f}x"), fmt_opt(r99, "{:.2f}x"),
-                        fmt_opt(rb, "{:.2f}x"), fmt_opt(rm, "{:.2f}x"));
+      md += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", rows.front().library,
+                        fmt_opt(q95, "{:.0f}"), fmt_opt(q99, "{:.0f}"), fmt_opt(r95, "{:.2f}x"),
+                        fmt_opt(r99, "{:.2f}x"), fmt_opt(rb, "{:.2f}x"), fmt_opt(rm, "{:.2f}x"));
     }
   }
   std::fputs(md.c_str(), stdout);
@@ -240,8 +248,8 @@ int main(int argc, char** argv) {
     std::ofstream csv(csv_path);
     csv << "library,dataset,ef,recall,qps,build_seconds,peak_mib\n";
     for (const auto& r : all) {
-      csv << fmt::format("{},{},{},{:.5f},{:.1f},{:.3f},{:.1f}\n", r.library, r.dataset, r.ef, r.recall, r.qps,
-                         r.build_seconds, r.peak_mib);
+      csv << fmt::format("{},{},{},{:.5f},{:.1f},{:.3f},{:.1f}\n", r.library, r.dataset, r.ef, r.recall,
+                         r.qps, r.build_seconds, r.peak_mib);
     }
   }
   return 0;

@@ -13,15 +13,15 @@ namespace strata {
 // The category of a failure. Codes are stable: adapters map them onto their own errors.
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,   // the caller passed something malformed (wrong dimension, NaN, bad JSON)
-  kNotFound,          // an id or file that does not exist
-  kAlreadyExists,     // creating something that is already there
-  kCorruption,        // stored data failed a check; the message names the file
-  kIOError,           // the operating system refused a read, write or mapping
-  kResourceExhausted, // disk full, out of memory, or a configured limit reached
-  kBusy,              // another process holds the database for writing
-  kNotSupported,      // a valid request this build or mode cannot serve
-  kInternal,          // a broken invariant inside strata; please report it
+  kInvalidArgument,    // the caller passed something malformed (wrong dimension, NaN, bad JSON)
+  kNotFound,           // an id or file that does not exist
+  kAlreadyExists,      // creating something that is already there
+  kCorruption,         // stored data failed a check; the message names the file
+  kIOError,            // the operating system refused a read, write or mapping
+  kResourceExhausted,  // disk full, out of memory, or a configured limit reached
+  kBusy,               // another process holds the database for writing
+  kNotSupported,       // a valid request this build or mode cannot serve
+  kInternal,           // a broken invariant inside strata; please report it
 };
 
 // Returns the short name of a code, e.g. "InvalidArgument".
@@ -40,7 +40,9 @@ class [[nodiscard]] Status {
   static Status already_exists(std::string msg) { return {StatusCode::kAlreadyExists, std::move(msg)}; }
   static Status corruption(std::string msg) { return {StatusCode::kCorruption, std::move(msg)}; }
   static Status io_error(std::string msg) { return {StatusCode::kIOError, std::move(msg)}; }
-  static Status resource_exhausted(std::string msg) { return {StatusCode::kResourceExhausted, std::move(msg)}; }
+  static Status resource_exhausted(std::string msg) {
+    return {StatusCode::kResourceExhausted, std::move(msg)};
+  }
   static Status busy(std::string msg) { return {StatusCode::kBusy, std::move(msg)}; }
   static Status not_supported(std::string msg) { return {StatusCode::kNotSupported, std::move(msg)}; }
   static Status internal(std::string msg) { return {StatusCode::kInternal, std::move(msg)}; }
@@ -65,7 +67,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : state_(std::in_place_index<1>, std::move(status)) {  // NOLINT
     assert(!std::get<1>(state_).is_ok() && "a Result built from a Status must carry an error");
   }
@@ -77,10 +79,19 @@ class [[nodiscard]] Result {
   Status status() const { return is_ok() ? Status::ok() : std::get<1>(state_); }
 
   // REQUIRES: is_ok().
-  T& value() & { assert(is_ok()); return std::get<0>(state_); }
-  const T& value() const& { assert(is_ok()); return std::get<0>(state_); }
+  T& value() & {
+    assert(is_ok());
+    return std::get<0>(state_);
+  }
+  const T& value() const& {
+    assert(is_ok());
+    return std::get<0>(state_);
+  }
   // By value, so `for (auto& x : *db.search(q))` does not dangle.
-  T value() && { assert(is_ok()); return std::get<0>(std::move(state_)); }
+  T value() && {
+    assert(is_ok());
+    return std::get<0>(std::move(state_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T operator*() && { return std::move(*this).value(); }
@@ -94,8 +105,8 @@ class [[nodiscard]] Result {
 }  // namespace strata
 
 // Propagates a non-OK Status from an expression to the caller.
-#define STRATA_RETURN_IF_ERROR(expr)                 \
-  do {                                               \
-    ::strata::Status strata_status_ = (expr);        \
+#define STRATA_RETURN_IF_ERROR(expr)                    \
+  do {                                                  \
+    ::strata::Status strata_status_ = (expr);           \
     if (!strata_status_.is_ok()) return strata_status_; \
   } while (false)

@@ -58,16 +58,16 @@ struct MemoryUsage {
 
 // A snapshot of a database's size and configuration (VectorDB::stats).
 struct DbStats {
-  std::size_t count = 0;             // live vectors
+  std::size_t count = 0;  // live vectors
   std::size_t dimensions = 0;
   DistanceMetric metric = DistanceMetric::kEuclidean;
   std::size_t hnsw_m = 0;
   std::size_t hnsw_ef_construction = 0;
   std::size_t hnsw_ef_search = 0;
-  std::size_t slots = 0;             // allocated node slots (live + removed + free)
-  std::size_t removed_pending = 0;   // removed vectors whose slots await graph repair
-  std::size_t free_slots = 0;        // repaired slots ready for reuse
-  std::size_t max_level = 0;         // top level of the HNSW graph
+  std::size_t slots = 0;            // allocated node slots (live + removed + free)
+  std::size_t removed_pending = 0;  // removed vectors whose slots await graph repair
+  std::size_t free_slots = 0;       // repaired slots ready for reuse
+  std::size_t max_level = 0;        // top level of the HNSW graph
   MemoryUsage memory;
   // Persistent databases: bytes on disk per file name (e.g. "data.mdb", "graph.ckpt"), and the number
   // of changes not yet in the last graph checkpoint (replayed at the next open).

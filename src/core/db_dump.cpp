@@ -35,8 +35,8 @@ Status VectorDB::Impl::import_all(std::istream& in, const std::string& source) {
   auto reader = io::DumpReader::open(in, source);
   if (!reader) return reader.status();
   if (reader->header().dimensions != options_.dimensions) {
-    return Status::invalid_argument(fmt::format("'{}' holds vectors of {} dimensions; the database has {}", source,
-                                                reader->header().dimensions, options_.dimensions));
+    return Status::invalid_argument(fmt::format("'{}' holds vectors of {} dimensions; the database has {}",
+                                                source, reader->header().dimensions, options_.dimensions));
   }
   std::vector<VectorEntry> batch;
   batch.reserve(kImportBatch);

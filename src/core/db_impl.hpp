@@ -68,13 +68,14 @@ class VectorDB::Impl {
   // Fraction of live slots matching `filter`, estimated from a sample.
   double estimate_selectivity(const Filter& filter) const;
   template <typename Accept>
-  void exact_scan(const float* query, std::size_t k, const Accept& accept, std::vector<detail::Neighbor>& out) const;
+  void exact_scan(const float* query, std::size_t k, const Accept& accept,
+                  std::vector<detail::Neighbor>& out) const;
   SearchResult make_result(const detail::Neighbor& n, bool include_vector) const;
 
   // Persistent state, absent for in-memory databases.
   struct Persistence {
     std::string dir;
-    int lock_fd = -1;                          // flock held by the one writer process
+    int lock_fd = -1;  // flock held by the one writer process
     std::unique_ptr<storage::Store> store;
     storage::VectorFile* vector_file = nullptr;  // owned by vectors_ when vectors are memory-mapped
     std::uint64_t checkpoint_seq = 0;

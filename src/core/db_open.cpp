@@ -45,7 +45,8 @@ Status prepare_directory(const DbOptions& options) {
   }
   if (!fs::exists(dir / "data.mdb", ec)) {
     if (!fs::is_empty(dir, ec)) {
-      return Status::invalid_argument(fmt::format("'{}' is not a strata database (no data.mdb)", options.storage_path));
+      return Status::invalid_argument(
+          fmt::format("'{}' is not a strata database (no data.mdb)", options.storage_path));
     }
     if (!options.create_if_missing || options.read_only) {
       return Status::not_found(fmt::format("no database at '{}'", options.storage_path));
@@ -63,9 +64,10 @@ Result<int> lock_directory(const std::string& dir) {
     int err = errno;
     ::close(fd);
     if (err == EWOULDBLOCK) {
-      return Status::busy(fmt::format("'{}' is open for writing by another process (or another VectorDB in this "
-                                      "one); open it with DbOptions::read_only to search it concurrently",
-                                      dir));
+      return Status::busy(
+          fmt::format("'{}' is open for writing by another process (or another VectorDB in this "
+                      "one); open it with DbOptions::read_only to search it concurrently",
+                      dir));
     }
     return Status::io_error(fmt::format("cannot lock '{}': {}", path, std::strerror(err)));
   }
@@ -156,8 +158,9 @@ Result<std::unique_ptr<VectorDB::Impl>> VectorDB::Impl::open_once(const DbOption
   bool have_checkpoint = loaded.is_ok();
   if (!loaded && loaded.status().code() != StatusCode::kNotFound) {
     if (!options.rebuild_index_if_corrupt) {
-      return Status(loaded.status().code(),
-                    loaded.status().message() + " (DbOptions::rebuild_index_if_corrupt rebuilds it from LMDB)");
+      return Status(
+          loaded.status().code(),
+          loaded.status().message() + " (DbOptions::rebuild_index_if_corrupt rebuilds it from LMDB)");
     }
     impl.reset();  // a partly restored graph: start again from an empty one and replay everything
     made = make_impl();
@@ -167,14 +170,14 @@ Result<std::unique_ptr<VectorDB::Impl>> VectorDB::Impl::open_once(const DbOption
   impl->persistence_->store = std::move(store).value();
   const std::uint64_t seq = have_checkpoint ? loaded->seq : 0;
   impl->persistence_->checkpoint_seq = seq;
-  bool vectors_trusted =
-      use_file && have_checkpoint && impl->persistence_->vector_file->header().seq == seq;
+  bool vectors_trusted = use_file && have_checkpoint && impl->persistence_->vector_file->header().seq == seq;
   if (vectors_trusted) {
     const std::size_t needed = impl->graph_.slot_bound() * impl->vectors_.stride_bytes();
     if (impl->persistence_->vector_file->record_bytes() < needed) {
       if (!options.rebuild_index_if_corrupt) {
-        return Status::corruption(fmt::format("'{}' is truncated: {} bytes of vectors, {} expected", vector_path,
-                                              impl->persistence_->vector_file->record_bytes(), needed));
+        return Status::corruption(fmt::format("'{}' is truncated: {} bytes of vectors, {} expected",
+                                              vector_path, impl->persistence_->vector_file->record_bytes(),
+                                              needed));
       }
       vectors_trusted = false;  // reloaded from LMDB below
     }
@@ -207,18 +210,19 @@ Status VectorDB::Impl::load_from_store(storage::Txn& txn, bool checkpoint_loaded
   std::vector<std::uint32_t> live;
   std::size_t meta_bytes = 0;
   std::size_t id_bytes = 0;
-  STRATA_RETURN_IF_ERROR(store.for_each_entry(txn, [&](std::uint32_t slot, std::string_view id, Metadata&& m) -> Status {
-    if (slot == UINT32_MAX) return Status::corruption("data.mdb: slot number out of range");
-    if (!ids_.reserve(std::size_t{slot} + 1) || !metadata_.reserve(std::size_t{slot} + 1)) {
-      return Status::resource_exhausted("out of memory loading ids and metadata");
-    }
-    ids_[slot] = std::string(id);
-    metadata_[slot] = std::move(m);
-    id_to_slot_.emplace(ids_[slot], slot);
-    live.push_back(slot);
-    id_bytes += 2 * (sizeof(std::string) + id.size()) + 32;
-    return Status::ok();
-  }));
+  STRATA_RETURN_IF_ERROR(
+      store.for_each_entry(txn, [&](std::uint32_t slot, std::string_view id, Metadata&& m) -> Status {
+        if (slot == UINT32_MAX) return Status::corruption("data.mdb: slot number out of range");
+        if (!ids_.reserve(std::size_t{slot} + 1) || !metadata_.reserve(std::size_t{slot} + 1)) {
+          return Status::resource_exhausted("out of memory loading ids and metadata");
+        }
+        ids_[slot] = std::string(id);
+        metadata_[slot] = std::move(m);
+        id_to_slot_.emplace(ids_[slot], slot);
+        live.push_back(slot);
+        id_bytes += 2 * (sizeof(std::string) + id.size()) + 32;
+        return Status::ok();
+      }));
   std::uint32_t bound = live.empty() ? 0 : live.back() + 1;
   bound = std::max<std::uint32_t>(bound, static_cast<std::uint32_t>(graph_.slot_bound()));
   STRATA_RETURN_IF_ERROR(reserve_slots(bound));
@@ -229,11 +233,13 @@ Status VectorDB::Impl::load_from_store(storage::Txn& txn, bool checkpoint_loaded
   for (std::uint32_t slot : live) is_live[slot] = true;
   if (!vectors_trusted) {
     if (persistence_->vector_file != nullptr) STRATA_RETURN_IF_ERROR(persistence_->vector_file->invalidate());
-    STRATA_RETURN_IF_ERROR(store.for_each_vector(txn, [&](std::uint32_t slot, std::span<const float> v) -> Status {
-      if (slot >= bound || !is_live[slot]) return Status::corruption(fmt::format("data.mdb: vector for unused slot {}", slot));
-      std::memcpy(vectors_.mutable_at(slot), v.data(), v.size_bytes());
-      return Status::ok();
-    }));
+    STRATA_RETURN_IF_ERROR(
+        store.for_each_vector(txn, [&](std::uint32_t slot, std::span<const float> v) -> Status {
+          if (slot >= bound || !is_live[slot])
+            return Status::corruption(fmt::format("data.mdb: vector for unused slot {}", slot));
+          std::memcpy(vectors_.mutable_at(slot), v.data(), v.size_bytes());
+          return Status::ok();
+        }));
   } else {
     for (std::uint32_t slot : touched) {
       if (slot >= bound || !is_live[slot]) continue;
@@ -249,7 +255,8 @@ Status VectorDB::Impl::load_from_store(storage::Txn& txn, bool checkpoint_loaded
   for (std::uint32_t slot = 0; slot < bound; ++slot) {
     detail::NodeState st = slot < graph_bound ? graph_.state(slot) : detail::NodeState::kFree;
     bool changed = touched.count(slot) != 0;
-    if (st == detail::NodeState::kRemoved || (st == detail::NodeState::kLive && (changed || !is_live[slot]))) {
+    if (st == detail::NodeState::kRemoved ||
+        (st == detail::NodeState::kLive && (changed || !is_live[slot]))) {
       graph_.set_state(slot, detail::NodeState::kRemoved);
       stale.push_back(slot);
     }
@@ -261,8 +268,9 @@ Status VectorDB::Impl::load_from_store(storage::Txn& txn, bool checkpoint_loaded
   std::vector<detail::VisitedSetPool::Lease> visited;
   const std::size_t threads = missing.size() < 64 ? 1 : threads_;
   for (std::size_t t = 0; t < threads; ++t) visited.push_back(visited_pool_.acquire());
-  detail::parallel_for(missing.size(), threads,
-                       [&](std::size_t worker, std::size_t i) { graph_.insert(missing[i], *visited[worker]); });
+  detail::parallel_for(missing.size(), threads, [&](std::size_t worker, std::size_t i) {
+    graph_.insert(missing[i], *visited[worker]);
+  });
   for (std::uint32_t slot : missing) graph_.set_state(slot, detail::NodeState::kLive);
   graph_.restore_bound(bound);
 

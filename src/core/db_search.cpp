@@ -136,7 +136,8 @@ std::vector<SearchResult> VectorDB::Impl::search_unlocked(const SearchQuery& que
   results.reserve(std::min(k, found.size()));
   for (std::size_t i = 0; i < found.size() && results.size() < k; ++i) {
     const std::string& id = ids_[found[i].slot];
-    bool seen = std::any_of(results.begin(), results.end(), [&](const SearchResult& r) { return r.id == id; });
+    bool seen =
+        std::any_of(results.begin(), results.end(), [&](const SearchResult& r) { return r.id == id; });
     if (!seen) results.push_back(make_result(found[i], query.include_vectors));
   }
   return results;
@@ -178,7 +179,8 @@ DbStats VectorDB::Impl::stats() const {
   s.max_level = static_cast<std::size_t>(std::max(graph_.max_level(), 0));
   s.memory.vectors = vectors_.reserved_bytes();
   s.memory.graph = graph_.memory_bytes() + visited_pool_.bytes();
-  s.memory.metadata = metadata_bytes_.load(std::memory_order_relaxed) + metadata_.capacity() * sizeof(Metadata);
+  s.memory.metadata =
+      metadata_bytes_.load(std::memory_order_relaxed) + metadata_.capacity() * sizeof(Metadata);
   s.memory.ids = id_bytes_.load(std::memory_order_relaxed) + ids_.capacity() * sizeof(std::string);
   if (persistence_) {
     std::error_code ec;

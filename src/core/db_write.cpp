@@ -35,7 +35,8 @@ std::size_t id_footprint(const std::string& id) {
 
 }  // namespace
 
-VectorDB::Impl::Impl(const DbOptions& options) : Impl(options, std::make_unique<detail::HeapSegmentSource>()) {}
+VectorDB::Impl::Impl(const DbOptions& options)
+    : Impl(options, std::make_unique<detail::HeapSegmentSource>()) {}
 
 VectorDB::Impl::Impl(const DbOptions& options, std::unique_ptr<detail::SegmentSource> vector_source)
     : options_(options),
@@ -50,13 +51,15 @@ VectorDB::Impl::Impl(const DbOptions& options, std::unique_ptr<detail::SegmentSo
 
 Status VectorDB::Impl::reserve_slots(std::size_t slots) {
   if (!vectors_.reserve(slots)) {
-    if (persistence_ && persistence_->vector_file != nullptr && !persistence_->vector_file->last_error().empty()) {
+    if (persistence_ && persistence_->vector_file != nullptr &&
+        !persistence_->vector_file->last_error().empty()) {
       return Status::resource_exhausted(persistence_->vector_file->last_error());
     }
     return Status::resource_exhausted(fmt::format("out of memory growing the vectors to {} slots", slots));
   }
   bool ok = graph_.reserve(slots) && ids_.reserve(slots) && metadata_.reserve(slots);
-  if (!ok) return Status::resource_exhausted(fmt::format("out of memory growing the database to {} slots", slots));
+  if (!ok)
+    return Status::resource_exhausted(fmt::format("out of memory growing the database to {} slots", slots));
   return Status::ok();
 }
 
@@ -80,8 +83,8 @@ Result<std::vector<std::string>> VectorDB::Impl::insert_batch(std::span<const Ve
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const VectorEntry& e = entries[i];
     STRATA_RETURN_IF_ERROR(detail::check_id(e.id));
-    std::string what = e.id.empty() ? fmt::format("vector of entry #{}", i)
-                                    : fmt::format("vector of entry '{}'", e.id);
+    std::string what =
+        e.id.empty() ? fmt::format("vector of entry #{}", i) : fmt::format("vector of entry '{}'", e.id);
     STRATA_RETURN_IF_ERROR(detail::check_vector(e.vector, options_.dimensions, what));
     ids[i] = e.id.empty() ? detail::generate_uuid() : e.id;
   }

@@ -5,10 +5,14 @@ namespace strata {
 
 std::string_view metric_name(DistanceMetric metric) noexcept {
   switch (metric) {
-    case DistanceMetric::kEuclidean: return "euclidean";
-    case DistanceMetric::kCosine: return "cosine";
-    case DistanceMetric::kDotProduct: return "dot";
-    case DistanceMetric::kManhattan: return "manhattan";
+    case DistanceMetric::kEuclidean:
+      return "euclidean";
+    case DistanceMetric::kCosine:
+      return "cosine";
+    case DistanceMetric::kDotProduct:
+      return "dot";
+    case DistanceMetric::kManhattan:
+      return "manhattan";
   }
   return "unknown";
 }

@@ -8,14 +8,17 @@
 namespace strata::detail {
 
 Status check_vector(std::span<const float> v, std::size_t dimensions, std::string_view what) {
-  if (v.empty()) return Status::invalid_argument(fmt::format("{} is empty; the database expects {} dimensions", what, dimensions));
+  if (v.empty())
+    return Status::invalid_argument(
+        fmt::format("{} is empty; the database expects {} dimensions", what, dimensions));
   if (v.size() != dimensions) {
     return Status::invalid_argument(
         fmt::format("{} has {} dimensions; the database expects {}", what, v.size(), dimensions));
   }
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (!std::isfinite(v[i])) {
-      return Status::invalid_argument(fmt::format("{} has a non-finite value ({}) at index {}", what, v[i], i));
+      return Status::invalid_argument(
+          fmt::format("{} has a non-finite value ({}) at index {}", what, v[i], i));
     }
   }
   return Status::ok();

@@ -49,7 +49,8 @@ Result<std::vector<SearchResult>> VectorDB::search(const SearchQuery& query) con
   return impl_->search(query);
 }
 
-Result<std::vector<std::vector<SearchResult>>> VectorDB::search_batch(std::span<const SearchQuery> queries) const {
+Result<std::vector<std::vector<SearchResult>>> VectorDB::search_batch(
+    std::span<const SearchQuery> queries) const {
   return impl_->search_batch(queries);
 }
 

@@ -74,23 +74,35 @@ bool evaluate(const FilterNode& node, const Metadata& metadata) noexcept {
         if (evaluate(*child, metadata)) return true;
       }
       return false;
-    case FilterOp::kNot: return !evaluate(*node.children.front(), metadata);
-    default: break;
+    case FilterOp::kNot:
+      return !evaluate(*node.children.front(), metadata);
+    default:
+      break;
   }
   const auto it = metadata.find(node.key);
   if (it == metadata.end()) return node.op == FilterOp::kNe || node.op == FilterOp::kNotIn;
   const MetadataValue& field = it->second;
   switch (node.op) {
-    case FilterOp::kEq: return values_equal(field, node.value);
-    case FilterOp::kNe: return !values_equal(field, node.value);
-    case FilterOp::kLt: return std::is_lt(order_values(field, node.value));
-    case FilterOp::kLte: return std::is_lteq(order_values(field, node.value));
-    case FilterOp::kGt: return std::is_gt(order_values(field, node.value));
-    case FilterOp::kGte: return std::is_gteq(order_values(field, node.value));
-    case FilterOp::kIn: return node.value_set.contains(field);
-    case FilterOp::kNotIn: return !node.value_set.contains(field);
-    case FilterOp::kExists: return true;
-    default: return false;  // unreachable: the tree operators returned above
+    case FilterOp::kEq:
+      return values_equal(field, node.value);
+    case FilterOp::kNe:
+      return !values_equal(field, node.value);
+    case FilterOp::kLt:
+      return std::is_lt(order_values(field, node.value));
+    case FilterOp::kLte:
+      return std::is_lteq(order_values(field, node.value));
+    case FilterOp::kGt:
+      return std::is_gt(order_values(field, node.value));
+    case FilterOp::kGte:
+      return std::is_gteq(order_values(field, node.value));
+    case FilterOp::kIn:
+      return node.value_set.contains(field);
+    case FilterOp::kNotIn:
+      return !node.value_set.contains(field);
+    case FilterOp::kExists:
+      return true;
+    default:
+      return false;  // unreachable: the tree operators returned above
   }
 }
 

@@ -376,12 +376,18 @@ std::optional<Filter> finite_equivalent(const FilterNode& node) {
   Filter is_inf = positive ? Filter::gt(k, DBL_MAX) : Filter::lt(k, -DBL_MAX);
   Filter is_other_number = positive ? Filter::lte(k, DBL_MAX) : Filter::gte(k, -DBL_MAX);
   switch (node.op) {
-    case FilterOp::kEq: return is_inf;
-    case FilterOp::kNe: return Filter::not_(is_inf);
-    case FilterOp::kLt: return positive ? is_other_number : never();
-    case FilterOp::kLte: return positive ? is_other_number || is_inf : is_inf;
-    case FilterOp::kGt: return positive ? never() : is_other_number;
-    default: return positive ? is_inf : is_other_number || is_inf;  // kGte
+    case FilterOp::kEq:
+      return is_inf;
+    case FilterOp::kNe:
+      return Filter::not_(is_inf);
+    case FilterOp::kLt:
+      return positive ? is_other_number : never();
+    case FilterOp::kLte:
+      return positive ? is_other_number || is_inf : is_inf;
+    case FilterOp::kGt:
+      return positive ? never() : is_other_number;
+    default:
+      return positive ? is_inf : is_other_number || is_inf;  // kGte
   }
 }
 
@@ -417,15 +423,24 @@ Json node_json(const FilterNode& node) {
     return operator_json(node.key, op, value_json(node.value));
   };
   switch (node.op) {
-    case FilterOp::kEq: return field_json(node.key, value_json(node.value));
-    case FilterOp::kNe: return operator_json(node.key, "$ne", value_json(node.value));
-    case FilterOp::kLt: return ordered("$lt");
-    case FilterOp::kLte: return ordered("$lte");
-    case FilterOp::kGt: return ordered("$gt");
-    case FilterOp::kGte: return ordered("$gte");
-    case FilterOp::kIn: return operator_json(node.key, "$in", list_json());
-    case FilterOp::kNotIn: return operator_json(node.key, "$nin", list_json());
-    case FilterOp::kExists: return operator_json(node.key, "$exists", true);
+    case FilterOp::kEq:
+      return field_json(node.key, value_json(node.value));
+    case FilterOp::kNe:
+      return operator_json(node.key, "$ne", value_json(node.value));
+    case FilterOp::kLt:
+      return ordered("$lt");
+    case FilterOp::kLte:
+      return ordered("$lte");
+    case FilterOp::kGt:
+      return ordered("$gt");
+    case FilterOp::kGte:
+      return ordered("$gte");
+    case FilterOp::kIn:
+      return operator_json(node.key, "$in", list_json());
+    case FilterOp::kNotIn:
+      return operator_json(node.key, "$nin", list_json());
+    case FilterOp::kExists:
+      return operator_json(node.key, "$exists", true);
     case FilterOp::kNot: {
       const FilterNode& child = *node.children.front();
       if (child.op == FilterOp::kExists) return operator_json(child.key, "$exists", false);

@@ -59,14 +59,16 @@ std::array<unsigned char, kHeaderBytes> encode(const Header& h) {
 }
 
 Result<Header> decode(const unsigned char* b, const std::string& path) {
-  if (std::memcmp(b, kMagic, 8) != 0) return Status::corruption(fmt::format("'{}' is not a strata graph checkpoint", path));
+  if (std::memcmp(b, kMagic, 8) != 0)
+    return Status::corruption(fmt::format("'{}' is not a strata graph checkpoint", path));
   if (get<std::uint32_t>(b, 48) != static_cast<std::uint32_t>(crc32(0L, b, 48))) {
     return Status::corruption(fmt::format("'{}' has a damaged header (checksum mismatch)", path));
   }
   Header h;
   h.version = get<std::uint32_t>(b, 8);
   if (h.version > kVersion) {
-    return Status::not_supported(fmt::format("'{}' has format version {}; this strata reads up to {}", path, h.version, kVersion));
+    return Status::not_supported(
+        fmt::format("'{}' has format version {}; this strata reads up to {}", path, h.version, kVersion));
   }
   h.m = get<std::uint32_t>(b, 12);
   h.slots = get<std::uint32_t>(b, 16);
@@ -248,13 +250,15 @@ Result<CheckpointInfo> read_checkpoint(const std::string& path, detail::HnswGrap
   if (!decoded) return decoded.status();
   const Header& h = *decoded;
   if (h.m != graph.m()) {
-    return Status::corruption(fmt::format("'{}' was written with M = {}, the database has M = {}", path, h.m, graph.m()));
+    return Status::corruption(
+        fmt::format("'{}' was written with M = {}, the database has M = {}", path, h.m, graph.m()));
   }
   const unsigned char* body = data->data() + kHeaderBytes;
   const std::size_t body_bytes = data->size() - kHeaderBytes;
   if (body_bytes != h.body_bytes) {
-    return Status::corruption(fmt::format("'{}' is truncated or has trailing bytes ({} body bytes, header says {})", path,
-                                          body_bytes, h.body_bytes));
+    return Status::corruption(
+        fmt::format("'{}' is truncated or has trailing bytes ({} body bytes, header says {})", path,
+                    body_bytes, h.body_bytes));
   }
   uLong crc = crc32(0L, Z_NULL, 0);
   for (std::size_t done = 0; done < body_bytes;) {  // crc32 takes at most 4 GiB per call
@@ -270,7 +274,8 @@ Result<CheckpointInfo> read_checkpoint(const std::string& path, detail::HnswGrap
   const std::size_t l0_words = graph.list_words(0);
   const std::size_t up_words = graph.list_words(1);
   std::size_t fixed = slots * 2 + slots * l0_words * 4;
-  if (body_bytes < fixed) return Status::corruption(fmt::format("'{}' is inconsistent: body too short", path));
+  if (body_bytes < fixed)
+    return Status::corruption(fmt::format("'{}' is inconsistent: body too short", path));
   const unsigned char* states = body;
   const unsigned char* levels = body + slots;
   const unsigned char* l0 = body + 2 * slots;
@@ -278,11 +283,14 @@ Result<CheckpointInfo> read_checkpoint(const std::string& path, detail::HnswGrap
   std::size_t upper_needed = 0;
   for (std::size_t s = 0; s < slots; ++s) {
     auto st = static_cast<detail::NodeState>(states[s]);
-    if (st != detail::NodeState::kFree && st != detail::NodeState::kLive && st != detail::NodeState::kRemoved) {
-      return Status::corruption(fmt::format("'{}' is inconsistent: slot {} has state {}", path, s, states[s]));
+    if (st != detail::NodeState::kFree && st != detail::NodeState::kLive &&
+        st != detail::NodeState::kRemoved) {
+      return Status::corruption(
+          fmt::format("'{}' is inconsistent: slot {} has state {}", path, s, states[s]));
     }
     if (levels[s] > detail::HnswGraph::kMaxLevel) {
-      return Status::corruption(fmt::format("'{}' is inconsistent: slot {} has level {}", path, s, levels[s]));
+      return Status::corruption(
+          fmt::format("'{}' is inconsistent: slot {} has level {}", path, s, levels[s]));
     }
     if (st != detail::NodeState::kFree) upper_needed += levels[s] * up_words * 4;
   }
@@ -305,7 +313,9 @@ Result<CheckpointInfo> read_checkpoint(const std::string& path, detail::HnswGrap
     for (int l = 0; l <= level; ++l) {
       const std::uint32_t* list = lists.data() + (l == 0 ? 0 : l0_words + (l - 1) * up_words);
       std::size_t cap = (l == 0 ? l0_words : up_words) - 1;
-      if (list[0] > cap) return Status::corruption(fmt::format("'{}' is inconsistent: slot {} has {} links", path, s, list[0]));
+      if (list[0] > cap)
+        return Status::corruption(
+            fmt::format("'{}' is inconsistent: slot {} has {} links", path, s, list[0]));
       for (std::uint32_t i = 0; i < list[0]; ++i) {
         std::uint32_t id = list[1 + i];
         if (id >= slots || states[id] == 0 || levels[id] < l) {

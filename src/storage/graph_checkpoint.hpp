@@ -17,8 +17,8 @@ namespace strata::storage {
 // A checkpoint is written to a temporary file, synced, and renamed over the old one, so a crash
 // leaves either the old or the new checkpoint, never a mix.
 struct CheckpointInfo {
-  std::uint64_t seq = 0;     // the last change reflected
-  std::uint32_t slots = 0;   // slot bound
+  std::uint64_t seq = 0;    // the last change reflected
+  std::uint32_t slots = 0;  // slot bound
 };
 
 // Writes the graph. REQUIRES: the caller holds the write lock (no insert or repair running).

@@ -51,7 +51,8 @@ Result<Env> Env::open(const Options& options) {
   unsigned flags = MDB_NOTLS;
   if (options.read_only) flags |= MDB_RDONLY;
   rc = mdb_env_open(env, options.path.c_str(), flags, 0644);
-  if (rc != MDB_SUCCESS) return lmdb_status(rc, fmt::format("opening LMDB environment in '{}'", options.path));
+  if (rc != MDB_SUCCESS)
+    return lmdb_status(rc, fmt::format("opening LMDB environment in '{}'", options.path));
   return holder;
 }
 

@@ -32,7 +32,7 @@ class Txn;
 class Env {
  public:
   struct Options {
-    std::string path;                // directory holding data.mdb and lock.mdb
+    std::string path;  // directory holding data.mdb and lock.mdb
     bool read_only = false;
     std::size_t initial_map_bytes = std::size_t{64} << 20;
     unsigned max_dbs = 8;
@@ -81,7 +81,8 @@ class Txn {
   Status del(MDB_dbi db, std::string_view key);
 
   // Calls fn(key, value) for keys >= `from` in order until fn returns false or an error.
-  Status scan(MDB_dbi db, std::string_view from, const std::function<Result<bool>(std::string_view, std::string_view)>& fn) const;
+  Status scan(MDB_dbi db, std::string_view from,
+              const std::function<Result<bool>(std::string_view, std::string_view)>& fn) const;
   // The last key of a database, or nullopt when empty.
   Result<std::optional<std::string>> last_key(MDB_dbi db) const;
   // Number of entries in a database.

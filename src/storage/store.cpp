@@ -20,18 +20,17 @@ constexpr char kOptionsKey[] = "options";
 constexpr char kSeqKey[] = "seq";
 
 std::string options_json(const Store::FixedOptions& f) {
-  nlohmann::json j = {{"dimensions", f.dimensions},
-                      {"metric", std::string(metric_name(f.metric))},
-                      {"hnsw_m", f.hnsw_m},
-                      {"hnsw_ef_construction", f.hnsw_ef_construction},
-                      {"random_seed", f.random_seed},
-                      {"arena_base", f.arena_base}};
+  nlohmann::json j = {{"dimensions", f.dimensions},   {"metric", std::string(metric_name(f.metric))},
+                      {"hnsw_m", f.hnsw_m},           {"hnsw_ef_construction", f.hnsw_ef_construction},
+                      {"random_seed", f.random_seed}, {"arena_base", f.arena_base}};
   return j.dump();
 }
 
 Status parse_options(std::string_view text, Store::FixedOptions& f, const std::string& dir) {
   auto j = nlohmann::json::parse(text, nullptr, false);
-  auto bad = [&] { return Status::corruption(fmt::format("'{}/data.mdb': stored options are unreadable", dir)); };
+  auto bad = [&] {
+    return Status::corruption(fmt::format("'{}/data.mdb': stored options are unreadable", dir));
+  };
   if (j.is_discarded() || !j.is_object()) return bad();
   try {
     f.dimensions = j.at("dimensions").get<std::size_t>();
@@ -96,24 +95,28 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dir, bool read_onl
       fresh = true;
       return Status::ok();
     }
-    if ((*format)->size() != 4) return Status::corruption(fmt::format("'{}/data.mdb': bad format record", dir));
+    if ((*format)->size() != 4)
+      return Status::corruption(fmt::format("'{}/data.mdb': bad format record", dir));
     std::uint32_t version = read_be32(**format);
     if (version > kFormatVersion) {
-      return Status::not_supported(fmt::format("'{}' has on-disk format version {}; this strata reads up to {}", dir,
-                                               version, kFormatVersion));
+      return Status::not_supported(fmt::format(
+          "'{}' has on-disk format version {}; this strata reads up to {}", dir, version, kFormatVersion));
     }
     auto options = txn.get(store->meta_, kOptionsKey);
     if (!options) return options.status();
-    if (!options->has_value()) return Status::corruption(fmt::format("'{}/data.mdb': stored options missing", dir));
+    if (!options->has_value())
+      return Status::corruption(fmt::format("'{}/data.mdb': stored options missing", dir));
     FixedOptions stored;
     STRATA_RETURN_IF_ERROR(parse_options(**options, stored, dir));
     if (stored.dimensions != fixed.dimensions) {
-      return Status::invalid_argument(fmt::format("the database in '{}' has {} dimensions; DbOptions::dimensions is {}",
-                                                  dir, stored.dimensions, fixed.dimensions));
+      return Status::invalid_argument(
+          fmt::format("the database in '{}' has {} dimensions; DbOptions::dimensions is {}", dir,
+                      stored.dimensions, fixed.dimensions));
     }
     if (stored.metric != fixed.metric) {
-      return Status::invalid_argument(fmt::format("the database in '{}' uses the {} metric; DbOptions asks for {}", dir,
-                                                  metric_name(stored.metric), metric_name(fixed.metric)));
+      return Status::invalid_argument(
+          fmt::format("the database in '{}' uses the {} metric; DbOptions asks for {}", dir,
+                      metric_name(stored.metric), metric_name(fixed.metric)));
     }
     fixed = stored;
     auto seq = txn.get(store->meta_, kSeqKey);
@@ -133,7 +136,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dir, bool read_onl
 }
 
 Result<std::uint64_t> Store::commit(std::span<const Put> puts,
-                                   std::span<const std::pair<std::string_view, std::uint32_t>> removals) {
+                                    std::span<const std::pair<std::string_view, std::uint32_t>> removals) {
   std::uint64_t seq = last_seq_;
   std::string entry;
   Status s = env_.write([&](Txn& txn) -> Status {
@@ -192,7 +195,8 @@ Status Store::changed_since(Txn& txn, std::uint64_t seq, const std::function<voi
   std::uint64_t expected = seq + 1;
   STRATA_RETURN_IF_ERROR(
       txn.scan(log_, be_key64(seq + 1), [&](std::string_view key, std::string_view value) -> Result<bool> {
-        if (key.size() != 8 || value.size() != 4) return Status::corruption("data.mdb: malformed change log record");
+        if (key.size() != 8 || value.size() != 4)
+          return Status::corruption("data.mdb: malformed change log record");
         if (read_be64(key) != expected) return false;  // a gap: reported below
         ++expected;
         fn(read_be32(value));
@@ -201,8 +205,8 @@ Status Store::changed_since(Txn& txn, std::uint64_t seq, const std::function<voi
   // Every change up to the snapshot's last one must be in the log, or the checkpoint being loaded is
   // older than the one the log was trimmed for.
   if (expected != *last + 1) {
-    return Status::corruption(fmt::format("data.mdb: the change log starts at {} but the checkpoint needs {}",
-                                          expected, seq + 1));
+    return Status::corruption(
+        fmt::format("data.mdb: the change log starts at {} but the checkpoint needs {}", expected, seq + 1));
   }
   return Status::ok();
 }
@@ -211,14 +215,15 @@ Status Store::read_vector(Txn& txn, std::uint32_t slot, float* out) const {
   auto vec = txn.get(vectors_, be_key32(slot));
   if (!vec) return vec.status();
   if (!vec->has_value() || (*vec)->size() != dimensions_ * sizeof(float)) {
-    return Status::corruption(fmt::format("data.mdb: slot {} has no vector of {} dimensions", slot, dimensions_));
+    return Status::corruption(
+        fmt::format("data.mdb: slot {} has no vector of {} dimensions", slot, dimensions_));
   }
   std::memcpy(out, (*vec)->data(), (*vec)->size());
   return Status::ok();
 }
 
-Status Store::for_each_entry(Txn& txn,
-                             const std::function<Status(std::uint32_t, std::string_view, Metadata&&)>& fn) const {
+Status Store::for_each_entry(
+    Txn& txn, const std::function<Status(std::uint32_t, std::string_view, Metadata&&)>& fn) const {
   return txn.scan(entries_, "", [&](std::string_view key, std::string_view value) -> Result<bool> {
     if (key.size() != 4) return Status::corruption("data.mdb: malformed entry key");
     VectorEntry e;
@@ -228,7 +233,8 @@ Status Store::for_each_entry(Txn& txn,
   });
 }
 
-Status Store::for_each_vector(Txn& txn, const std::function<Status(std::uint32_t, std::span<const float>)>& fn) const {
+Status Store::for_each_vector(Txn& txn,
+                              const std::function<Status(std::uint32_t, std::span<const float>)>& fn) const {
   std::vector<float> buffer(dimensions_);
   return txn.scan(vectors_, "", [&](std::string_view key, std::string_view value) -> Result<bool> {
     if (key.size() != 4 || value.size() != dimensions_ * sizeof(float)) {

@@ -52,7 +52,8 @@ class Store {
   };
   // One durable transaction: every put and every removal, each logged with the next sequence number.
   // Returns the last sequence number used.
-  Result<std::uint64_t> commit(std::span<const Put> puts, std::span<const std::pair<std::string_view, std::uint32_t>> removals);
+  Result<std::uint64_t> commit(std::span<const Put> puts,
+                               std::span<const std::pair<std::string_view, std::uint32_t>> removals);
 
   // Deletes log entries up to and including `seq` (after a checkpoint made them unnecessary).
   Status trim_log(std::uint64_t seq);
@@ -73,9 +74,11 @@ class Store {
   Status read_vector(Txn& txn, std::uint32_t slot, float* out) const;
 
   // Every live slot's id and metadata (no vector), in slot order.
-  Status for_each_entry(Txn& txn, const std::function<Status(std::uint32_t, std::string_view id, Metadata&&)>& fn) const;
+  Status for_each_entry(
+      Txn& txn, const std::function<Status(std::uint32_t, std::string_view id, Metadata&&)>& fn) const;
   // Every live slot's vector, in slot order.
-  Status for_each_vector(Txn& txn, const std::function<Status(std::uint32_t, std::span<const float>)>& fn) const;
+  Status for_each_vector(Txn& txn,
+                         const std::function<Status(std::uint32_t, std::span<const float>)>& fn) const;
 
   std::size_t dimensions() const noexcept { return dimensions_; }
   Env& env() noexcept { return env_; }

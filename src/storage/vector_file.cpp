@@ -38,19 +38,22 @@ std::uint64_t get64(const std::byte* p) {
 
 }  // namespace
 
-Result<std::unique_ptr<VectorFile>> VectorFile::open(const std::string& path, const Header& expected, bool create) {
+Result<std::unique_ptr<VectorFile>> VectorFile::open(const std::string& path, const Header& expected,
+                                                     bool create) {
   int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
   if (fd < 0) return Status::io_error(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
   std::unique_ptr<VectorFile> file(new VectorFile(fd, path));
   struct stat st {};
-  if (fstat(fd, &st) != 0) return Status::io_error(fmt::format("cannot stat '{}': {}", path, std::strerror(errno)));
+  if (fstat(fd, &st) != 0)
+    return Status::io_error(fmt::format("cannot stat '{}': {}", path, std::strerror(errno)));
   file->file_bytes_ = static_cast<std::size_t>(st.st_size);
   if (st.st_size == 0) {
     if (!create) return Status::corruption(fmt::format("'{}' is empty", path));
     file->header_ = expected;
     file->header_.seq = 0;
     int rc = posix_fallocate(fd, 0, kHeaderBytes);
-    if (rc != 0) return Status::resource_exhausted(fmt::format("cannot extend '{}': {}", path, std::strerror(rc)));
+    if (rc != 0)
+      return Status::resource_exhausted(fmt::format("cannot extend '{}': {}", path, std::strerror(rc)));
     file->file_bytes_ = kHeaderBytes;
     STRATA_RETURN_IF_ERROR(file->write_header());
     return file;
@@ -69,7 +72,8 @@ Result<std::unique_ptr<VectorFile>> VectorFile::open(const std::string& path, co
   }
   std::uint32_t version = get32(buf.data() + 8);
   if (version > kVersion) {
-    return Status::not_supported(fmt::format("'{}' has format version {}; this strata reads up to {}", path, version, kVersion));
+    return Status::not_supported(
+        fmt::format("'{}' has format version {}; this strata reads up to {}", path, version, kVersion));
   }
   Header& h = file->header_;
   h.dimensions = get32(buf.data() + 12);
@@ -77,9 +81,9 @@ Result<std::unique_ptr<VectorFile>> VectorFile::open(const std::string& path, co
   h.base = get32(buf.data() + 20);
   h.seq = get64(buf.data() + 24);
   if (h.dimensions != expected.dimensions || h.stride != expected.stride || h.base != expected.base) {
-    return Status::corruption(fmt::format("'{}' describes {} dimensions (stride {}, base {}); the database has {} ({}, {})",
-                                          path, h.dimensions, h.stride, h.base, expected.dimensions, expected.stride,
-                                          expected.base));
+    return Status::corruption(
+        fmt::format("'{}' describes {} dimensions (stride {}, base {}); the database has {} ({}, {})", path,
+                    h.dimensions, h.stride, h.base, expected.dimensions, expected.stride, expected.base));
   }
   return file;
 }

@@ -31,15 +31,19 @@ class VectorFile final : public detail::SegmentSource {
 
   // Opens or creates `path`. An existing file whose header does not match `expected` (dimensions,
   // stride, base) or fails its checksum returns Corruption naming the file.
-  static Result<std::unique_ptr<VectorFile>> open(const std::string& path, const Header& expected, bool create);
+  static Result<std::unique_ptr<VectorFile>> open(const std::string& path, const Header& expected,
+                                                  bool create);
   ~VectorFile() override;
 
-  std::byte* acquire(std::size_t index, std::size_t offset, std::size_t bytes, std::size_t alignment) override;
+  std::byte* acquire(std::size_t index, std::size_t offset, std::size_t bytes,
+                     std::size_t alignment) override;
   void release(std::byte* p, std::size_t bytes) noexcept override;
 
   const Header& header() const noexcept { return header_; }
   // Bytes of records present in the file (excluding the header).
-  std::size_t record_bytes() const noexcept { return file_bytes_ > kHeaderBytes ? file_bytes_ - kHeaderBytes : 0; }
+  std::size_t record_bytes() const noexcept {
+    return file_bytes_ > kHeaderBytes ? file_bytes_ - kHeaderBytes : 0;
+  }
   // The error behind the last failed acquire().
   const std::string& last_error() const noexcept { return last_error_; }
 

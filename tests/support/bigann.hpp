@@ -40,10 +40,11 @@ inline std::optional<Bigann10k> load_bigann10k() {
   return d;
 }
 
-#define STRATA_LOAD_BIGANN_OR_SKIP(var)                                                         \
-  auto var##_opt = ::strata::testing::load_bigann10k();                                       \
-  if (!var##_opt) GTEST_SKIP() << "bigann10k not found under " << ::strata::testing::datasets_dir() \
-                               << "/bigann10k; skipping";                                     \
+#define STRATA_LOAD_BIGANN_OR_SKIP(var)                                               \
+  auto var##_opt = ::strata::testing::load_bigann10k();                               \
+  if (!var##_opt)                                                                     \
+    GTEST_SKIP() << "bigann10k not found under " << ::strata::testing::datasets_dir() \
+                 << "/bigann10k; skipping";                                           \
   const ::strata::testing::Bigann10k& var = *var##_opt
 
 // Fraction of `truth` ids (first k) present in `found`.

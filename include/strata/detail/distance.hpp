@@ -15,13 +15,13 @@ using HammingKernel = std::uint32_t (*)(const std::uint8_t* a, const std::uint8_
 
 // The kernels of one instruction set. Every pointer is non-null.
 struct KernelTable {
-  const char* isa;              // "avx512bw", "avx2", "sse4.2", "neon", "scalar"
-  FloatKernel l2_squared;       // sum (a_i - b_i)^2
-  FloatKernel dot;              // sum a_i * b_i
-  FloatKernel l1;               // sum |a_i - b_i|
-  Int8Kernel int8_dot;          // sum a_i * b_i, exact in int32 for n < 2^16
-  Int8Kernel int8_l2_squared;   // sum (a_i - b_i)^2, exact in int32 for n <= 2^15
-  HammingKernel hamming;        // popcount(a xor b) over n_bytes bytes
+  const char* isa;             // "avx512bw", "avx2", "sse4.2", "neon", "scalar"
+  FloatKernel l2_squared;      // sum (a_i - b_i)^2
+  FloatKernel dot;             // sum a_i * b_i
+  FloatKernel l1;              // sum |a_i - b_i|
+  Int8Kernel int8_dot;         // sum a_i * b_i, exact in int32 for n < 2^16
+  Int8Kernel int8_l2_squared;  // sum (a_i - b_i)^2, exact in int32 for n <= 2^15
+  HammingKernel hamming;       // popcount(a xor b) over n_bytes bytes
 };
 
 // The best table this CPU supports, resolved on first use and cached. Never null.

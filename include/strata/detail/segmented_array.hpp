@@ -58,7 +58,8 @@ class SegmentSource {
   virtual ~SegmentSource() = default;
   // Memory for segment `index`, `bytes` long, which starts `offset` bytes into the arena.
   // nullptr when it cannot be provided.
-  virtual std::byte* acquire(std::size_t index, std::size_t offset, std::size_t bytes, std::size_t alignment) = 0;
+  virtual std::byte* acquire(std::size_t index, std::size_t offset, std::size_t bytes,
+                             std::size_t alignment) = 0;
   virtual void release(std::byte* p, std::size_t bytes) noexcept = 0;
 };
 
@@ -92,7 +93,8 @@ class SegmentedArena {
     std::size_t count = segments_.load(std::memory_order_relaxed);
     while (layout_.capacity_of(count) < n) {
       if (count == SegmentLayout::kMaxSegments) return false;
-      std::byte* p = source_->acquire(count, layout_.capacity_of(count) * stride_, segment_bytes(count), alignment_);
+      std::byte* p =
+          source_->acquire(count, layout_.capacity_of(count) * stride_, segment_bytes(count), alignment_);
       if (p == nullptr) return false;
       table_[count] = p;
       ++count;

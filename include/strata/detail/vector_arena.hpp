@@ -34,7 +34,9 @@ class VectorArena {
   std::size_t reserved_bytes() const noexcept { return arena_.reserved_bytes(); }
   std::size_t stride_bytes() const noexcept { return arena_.stride(); }
 
-  const float* at(std::uint32_t slot) const noexcept { return reinterpret_cast<const float*>(arena_.at(slot)); }
+  const float* at(std::uint32_t slot) const noexcept {
+    return reinterpret_cast<const float*>(arena_.at(slot));
+  }
   float* mutable_at(std::uint32_t slot) noexcept { return reinterpret_cast<float*>(arena_.at(slot)); }
 
   SegmentedArena& arena() noexcept { return arena_; }

@@ -19,7 +19,7 @@ namespace strata::storage {
 //   meta   "format" -> version; "options" -> JSON of the options fixed at creation; "seq" -> last
 //          sequence number (u64 BE)
 //   ids      id -> slot (u32 BE)
-//   entries  slot (u32 BE) -> id length (u32 LE), id bytes, io::encode_metadata(metadata)
+//   entries  slot (u32 BE) -> io::encode_entry(id, no vector, metadata)
 //   vectors  slot (u32 BE) -> dimensions x float32 LE (kept apart from entries so that open, which
 //            needs every id and metadata map in memory, does not read the vectors)
 //   log    sequence number (u64 BE) -> slot (u32 BE): every slot written or freed, in commit order,

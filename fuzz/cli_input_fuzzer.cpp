@@ -56,7 +56,9 @@ void fuzz_reader(InputFormat format, std::string_view bytes, std::size_t dimensi
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+// The name is libFuzzer's.
+extern "C" int LLVMFuzzerTestOneInput(  // NOLINT(readability-identifier-naming)
+    const std::uint8_t* data, std::size_t size) {
   if (size < 2) return 0;
   // Byte 0 picks the parser, byte 1 the dimensions; the rest is the input.
   const unsigned selector = data[0] % 9;

@@ -88,7 +88,7 @@ Status run_bench(const BenchArgs& args) {
   }
   std::vector<std::unordered_set<std::int64_t>> expected(truth->size());
   for (std::size_t q = 0; q < truth->size(); ++q)
-    expected[q].insert((*truth)[q].begin(), (*truth)[q].begin() + args.k);
+    expected[q].insert((*truth)[q].begin(), (*truth)[q].begin() + static_cast<std::ptrdiff_t>(args.k));
 
   std::vector<std::size_t> efs = args.ef;
   if (efs.empty()) {
@@ -101,8 +101,9 @@ Status run_bench(const BenchArgs& args) {
   }
   {
     // Warm caches and page in mapped vectors, so the first ef is not penalised.
-    const std::vector<SearchQuery> warmup(queries.begin(),
-                                          queries.begin() + std::min(queries.size(), kWarmupQueries));
+    const std::vector<SearchQuery> warmup(
+        queries.begin(),
+        queries.begin() + static_cast<std::ptrdiff_t>(std::min(queries.size(), kWarmupQueries)));
     Result<std::vector<std::vector<SearchResult>>> ignored = run_queries(*db, warmup, args.threads);
     if (!ignored) return ignored.status();
   }

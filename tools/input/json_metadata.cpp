@@ -95,7 +95,7 @@ OutputJson float_to_json(float value) {
   // nlohmann prints doubles in shortest form, so go through the float's own shortest decimal.
   char buffer[32];
   const auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), value);
-  double d = static_cast<double>(value);
+  auto d = static_cast<double>(value);
   if (ec == std::errc()) std::from_chars(buffer, end, d);
   return d;
 }

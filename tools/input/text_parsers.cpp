@@ -257,7 +257,7 @@ Result<std::optional<ParsedRecord>> parse_jsonl_record(std::string_view line, st
       record.metadata = std::move(*metadata);
     } else {
       return Status::invalid_argument(
-          fmt::format("unknown key \"{}\" (a record has \"id\", \"vector\" and \"metadata\")",
+          fmt::format(R"(unknown key "{}" (a record has "id", "vector" and "metadata"))",
                       printable(key.substr(0, kMaxQuotedChars))));
     }
   }

@@ -170,13 +170,13 @@ Command add_bench_command(CLI::App& parent) {
       ->required();
   app->add_option("--format", args->format, "Format of --queries (default: from the extension)");
   app->add_option("-k,--k", args->k, "Neighbours per query")
-      ->check(CLI::Range(1.0, 1e6))
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
       ->capture_default_str();
   app->add_option("--ef", args->ef, "Comma-separated ef values (default: k, 2k, 4k ... 32k)")
       ->delimiter(',')
-      ->check(CLI::Range(1.0, 1e9));
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000000}));
   app->add_option("--threads", args->threads, "Search threads; 1 times queries one after another")
-      ->check(CLI::Range(1, 4096))
+      ->check(CLI::Range(std::size_t{1}, std::size_t{4096}))
       ->capture_default_str();
   app->add_flag("--json", args->json, "Print a JSON array of {ef, k, recall, qps}");
   return {app, [args] { return run_bench(*args); }};

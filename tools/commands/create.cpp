@@ -90,17 +90,17 @@ Command add_create_command(CLI::App& parent) {
   app->add_option("path", args->path, "Database directory (must not exist, or be empty)")->required();
   app->add_option("--dim", args->dimensions, "Dimensions of every vector (1 to 65536)")
       ->required()
-      ->check(CLI::Range(1, 65536));
+      ->check(CLI::Range(std::size_t{1}, std::size_t{65536}));
   app->add_option("--metric", args->metric, "Distance: cosine, euclidean, dot or manhattan")->required();
   app->add_option("--m", args->hnsw_m, "HNSW M: links per node (2 to 256)")
-      ->check(CLI::Range(2, 256))
+      ->check(CLI::Range(std::size_t{2}, std::size_t{256}))
       ->capture_default_str();
   app->add_option("--ef-construction", args->ef_construction,
                   "HNSW efConstruction: build candidate list size")
-      ->check(CLI::Range(1.0, 1e9))
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000000}))
       ->capture_default_str();
   app->add_option("--ef-search", args->ef_search, "HNSW ef used by searches that do not pass --ef")
-      ->check(CLI::Range(1.0, 1e9))
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000000}))
       ->capture_default_str();
   return {app, [args] { return run_create(*args); }};
 }

@@ -93,14 +93,14 @@ Command add_insert_command(CLI::App& parent) {
   app->add_option("file", args->file, "Input file; '-' reads standard input (needs --format)")->required();
   app->add_option("--format", args->format, "fvecs, bvecs, npy, csv or jsonl (default: from the extension)");
   app->add_option("--batch-size", args->batch_size, "Vectors per insert_batch call")
-      ->check(CLI::Range(1.0, 1e7))
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10000000}))
       ->capture_default_str();
   app->add_option("--id-offset", args->id_offset,
                   "Records without an id get the id (offset + record number, from 0)")
-      ->check(CLI::Range(0.0, 1e18))
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1000000000000000000}))
       ->capture_default_str();
   app->add_option("--threads", args->threads, "Index build threads; 0 = one per hardware thread")
-      ->check(CLI::Range(0, 4096))
+      ->check(CLI::Range(std::size_t{0}, std::size_t{4096}))
       ->capture_default_str();
   return {app, [args] { return run_insert(*args); }};
 }

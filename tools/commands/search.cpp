@@ -133,10 +133,10 @@ Command add_search_command(CLI::App& parent) {
   vector->excludes(file);
   app->add_option("--format", args->format, "Format of --query-file (default: from the extension)");
   app->add_option("-k,--k", args->k, "Number of neighbours")
-      ->check(CLI::Range(1.0, 1e7))
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10000000}))
       ->capture_default_str();
   app->add_option("--ef", args->ef, "HNSW ef for these queries (default: the database's)")
-      ->check(CLI::Range(1.0, 1e9));
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000000}));
   app->add_option("--filter", args->filter,
                   R"(Metadata filter in JSON, e.g. '{"lang": "en"}' (docs/filters.md))");
   app->add_flag("--json", args->json, "One JSON array of {id, distance, metadata} per query, one per line");

@@ -22,12 +22,16 @@ class StrataRunner final : public AnnRunner {
     auto db = VectorDB::open(o);
     if (!db) die(db.status());
     db_ = std::make_unique<VectorDB>(std::move(db).value());
-    std::vector<VectorEntry> entries(rows);
-    for (std::size_t i = 0; i < rows; ++i) {
-      entries[i].id = std::to_string(i);
-      entries[i].vector.assign(data + i * dim, data + (i + 1) * dim);
+    // Batches of 1,000, as an application streaming its data in would insert.
+    std::vector<VectorEntry> batch;
+    for (std::size_t start = 0; start < rows; start += 1000) {
+      batch.resize(std::min<std::size_t>(1000, rows - start));
+      for (std::size_t j = 0; j < batch.size(); ++j) {
+        batch[j].id = std::to_string(start + j);
+        batch[j].vector.assign(data + (start + j) * dim, data + (start + j + 1) * dim);
+      }
+      if (auto ids = db_->insert_batch(batch); !ids) die(ids.status());
     }
-    if (auto ids = db_->insert_batch(entries); !ids) die(ids.status());
     query_.vector.resize(dim);
   }
 

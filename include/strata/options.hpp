@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "strata/status.hpp"
@@ -67,6 +68,33 @@ struct DbOptions {
 
   // Seed of the random level assignment, so that builds are reproducible. Default: 0x5eed.
   std::uint64_t random_seed = 0x5eed;
+
+  // ---- Tiering (docs/tiering.md) ----
+
+  // Track how often each vector is returned by search or get, and place vectors in hot (float32),
+  // warm (SQ8) and cold (PQ or binary) tiers to keep within memory_budget_bytes, rescoring the best
+  // candidates with full precision. false keeps every vector hot and tracks nothing. Not available
+  // for the Manhattan metric (no SQ8 form): it stays all hot. Default: true.
+  bool tiering = true;
+
+  // Bytes of RAM the tiers may use: float32 of hot vectors plus the codes of all of them (see
+  // TierStats). 0 means automatic: in-memory databases keep everything hot (their floats stay in RAM
+  // anyway, so demoting would cost recall and save nothing); persistent databases use half of the
+  // machine's available memory (MemAvailable in /proc/meminfo), read at every placement pass.
+  // Default: 0.
+  std::size_t memory_budget_bytes = 0;
+
+  // The code cold vectors are traversed on. Default: product quantization.
+  ColdCodec cold_codec = ColdCodec::kProduct;
+
+  // When a search traversed codes, the best rescore_factor * k candidates (by code distance) are
+  // rescored with full precision and the k best of those returned. REQUIRES: >= 1. Default: 8 (the
+  // smallest that kept recall@10 within 0.005 of all-hot in bench/tiering_bench; docs/tiering.md).
+  std::size_t rescore_factor = 8;
+
+  // When set, every vector is kept in this tier once quantizers are trained, whatever its use and the
+  // budget: for a fixed memory footprint, and for benchmarks. Default: unset (placed by temperature).
+  std::optional<Tier> pin_tier;
 
   // Checks every field; the message names the first one out of range.
   Status validate() const;

@@ -88,6 +88,14 @@ class VectorDB {
   // effect for in-memory databases.
   Status checkpoint();
 
+  // Runs a tier placement pass now (training the quantizers first when enough vectors exist and
+  // none are trained), instead of waiting for the background pass. OK and no effect when tiering is
+  // off. Blocks writes while codes are written.
+  Status optimize();
+
+  // The tier the vector stored under `id` is in now; NotFound if there is none.
+  Result<Tier> tier_of(std::string_view id) const;
+
   DbStats stats() const;
   const DbOptions& options() const noexcept;
 

@@ -3,12 +3,16 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -19,6 +23,7 @@
 #include "strata/detail/vector_arena.hpp"
 #include "strata/detail/visited_set.hpp"
 #include "strata/vector_db.hpp"
+#include "tiering/tier_codes.hpp"
 
 namespace strata {
 
@@ -27,7 +32,9 @@ namespace strata {
 //   reclaim_mutex_  shared by every read that touches slots; taken exclusively only to recycle
 //                   repaired slots, so no reader can see a slot change under it
 //   map_mutex_      guards id_to_slot_ (exclusive while a write publishes its ids)
-// Searches read slot states, links and vectors without locks (see hnsw_graph.hpp).
+// tier_pass_mutex_ serialises tier placement passes and is taken before write_mutex_.
+// Searches read slot states, links and vectors without locks (see hnsw_graph.hpp), and tier bytes,
+// heat counters and codes likewise (db_tiering.cpp); codes_ is replaced only under reclaim_mutex_.
 class VectorDB::Impl {
  public:
   // An in-memory database.
@@ -50,6 +57,12 @@ class VectorDB::Impl {
   DbStats stats() const;
   const DbOptions& options() const noexcept { return options_; }
 
+  // Tiering (db_tiering.cpp).
+  Status optimize();
+  Result<Tier> tier_of(std::string_view id) const;
+  // Starts the background tier manager; VectorDB::open calls it once the database is open.
+  void start_background();
+
   // Removed slots are repaired and recycled once this many are pending (or 1/16 of the live count).
   static constexpr std::size_t kMinRepairBatch = 64;
   // Filtered searches whose estimated matches are below this many times ef scan exactly.
@@ -71,6 +84,8 @@ class VectorDB::Impl {
   void exact_scan(const float* query, std::size_t k, const Accept& accept,
                   std::vector<detail::Neighbor>& out) const;
   SearchResult make_result(const detail::Neighbor& n, bool include_vector) const;
+  // Recomputes the best rescore_factor * k candidates with full precision and keeps those, sorted.
+  void rescore(const float* query, std::size_t k, std::vector<detail::Neighbor>& found) const;
 
   // Persistent state, absent for in-memory databases.
   struct Persistence {
@@ -91,6 +106,32 @@ class VectorDB::Impl {
   Status reserve_slots(std::size_t slots);
   std::uint32_t allocate_slot();
   void maybe_repair();
+
+  // ---- Tiering (db_tiering.cpp) ----
+  // Quantizer parameters read from LMDB at open, restored by the first pass.
+  struct StoredQuantizers {
+    std::string sq8;
+    std::string cold;
+    std::size_t trained_on = 0;
+  };
+  // A search or get returned the slot: warms it. Lock-free (relaxed atomic add).
+  void note_access(std::uint32_t slot) const noexcept {
+    if (tiering_) heat_[slot].fetch_add(1, std::memory_order_relaxed);
+  }
+  // The writer wrote a slot's vector: it starts hot and cold-coded. Under write_mutex_, before the
+  // slot is published.
+  void tier_on_write(std::uint32_t slot, const float* v);
+  Status tier_pass(bool on_demand);
+  Status train_codes(std::size_t live);
+  Status install_codes(std::unique_ptr<tiering::TierCodes> codes, std::size_t trained_on);
+  void place(std::size_t budget);
+  std::size_t tier_budget() const;
+  void stop_background();
+  Status save_tiers_locked();
+  // At open, inside load_from_store's snapshot: stored quantizers and the saved placement, except for
+  // `reset_slots` (replayed since the placement was saved).
+  Status load_tiers(storage::Txn& txn, const std::vector<std::uint32_t>& reset_slots);
+  void fill_tier_stats(TierStats& t) const;
 
   const DbOptions options_;
   const std::size_t threads_;
@@ -120,6 +161,31 @@ class VectorDB::Impl {
   std::atomic<std::size_t> changes_since_checkpoint_{0};
 
   std::unique_ptr<Persistence> persistence_;
+
+  // Tiering state. heat_ and tiers_ are per slot, read and bumped without locks; codes_ is read by
+  // searches under reclaim_mutex_ (shared) and replaced under it (exclusive); building_codes_, the
+  // next generation being encoded, and restored_tiers_ are under write_mutex_.
+  const bool tiering_;
+  mutable detail::SegmentedArray<std::atomic<std::uint32_t>> heat_;
+  detail::SegmentedArray<std::atomic<std::uint8_t>> tiers_;
+  std::unique_ptr<tiering::TierCodes> codes_;
+  std::unique_ptr<tiering::TierCodes> building_codes_;
+  std::atomic<bool> codes_in_use_{false};  // some slot is not hot: searches must read tiers
+  std::atomic<std::size_t> trained_on_{0};
+  std::atomic<std::size_t> last_budget_{0};
+  std::atomic<std::uint64_t> promotions_{0};
+  std::atomic<std::uint64_t> demotions_{0};
+  std::atomic<std::uint64_t> passes_{0};
+  std::optional<StoredQuantizers> stored_quantizers_;
+  std::vector<std::uint8_t> restored_tiers_;
+  bool tiers_dirty_ = false;  // placement changed since tiers.bin was written (under write_mutex_)
+  std::chrono::steady_clock::time_point last_decay_ = std::chrono::steady_clock::now();  // write_mutex_
+
+  std::mutex tier_pass_mutex_;
+  std::mutex tier_wait_mutex_;
+  std::condition_variable tier_wake_;
+  bool tier_stop_ = false;  // under tier_wait_mutex_
+  std::thread tier_thread_;
 };
 
 }  // namespace strata

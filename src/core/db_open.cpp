@@ -288,7 +288,7 @@ Status VectorDB::Impl::load_from_store(storage::Txn& txn, bool checkpoint_loaded
   std::size_t changes = touched.size() + (checkpoint_loaded ? 0 : live.size());
   if (!vectors_trusted && persistence_->vector_file != nullptr) changes = std::max<std::size_t>(changes, 1);
   changes_since_checkpoint_.store(changes, std::memory_order_relaxed);
-  return Status::ok();
+  return load_tiers(txn, missing);
 }
 
 Status VectorDB::Impl::checkpoint() {
@@ -308,12 +308,19 @@ Status VectorDB::Impl::checkpoint_locked() {
       storage::write_checkpoint((fs::path(persistence_->dir) / kGraphFile).string(), graph_, seq));
   persistence_->checkpoint_seq = seq;
   changes_since_checkpoint_.store(0, std::memory_order_relaxed);
+  // Tier placement is a hint, not part of the checkpoint's promise: failing to save it only means
+  // the next open starts placement from scratch.
+  (void)save_tiers_locked();
   return store.trim_log(seq);
 }
 
 VectorDB::Impl::~Impl() {
+  stop_background();  // the tier manager uses every member below
   if (persistence_ && !options_.read_only && changes_since_checkpoint_.load(std::memory_order_relaxed) > 0) {
     (void)checkpoint();  // everything is durable in LMDB already; this only shortens the next open
+  } else if (persistence_ && !options_.read_only && tiers_dirty_) {
+    std::lock_guard write_lock(write_mutex_);
+    (void)save_tiers_locked();
   }
   if (persistence_ && persistence_->lock_fd >= 0) ::close(persistence_->lock_fd);
 }

@@ -108,6 +108,18 @@ std::vector<SearchResult> VectorDB::Impl::search_unlocked(const SearchQuery& que
   thread_local std::vector<detail::Neighbor> found;
   auto visited = visited_pool_.acquire();
   const std::size_t live = live_count_.load(std::memory_order_relaxed);
+  // Some vectors are traversed on codes: walk on each node's current representation, then rescore.
+  // While every vector is hot this is false and the walk is the float-only one.
+  const tiering::TierCodes* codes = codes_in_use_.load(std::memory_order_acquire) ? codes_.get() : nullptr;
+  auto walk = [&](const auto& accept) {
+    if (codes == nullptr) {
+      graph_.search(q, ef, accept, *visited, found);
+      return;
+    }
+    const auto dist = codes->prepare(q, graph_, tiers_);
+    graph_.search_with(dist, ef, accept, *visited, found);
+    rescore(q, k, found);
+  };
 
   if (query.filter) {
     const Filter& filter = *query.filter;
@@ -121,12 +133,12 @@ std::vector<SearchResult> VectorDB::Impl::search_unlocked(const SearchQuery& que
     if (expected < kExactScanFactor * static_cast<double>(ef)) {
       exact_scan(q, k, accept, found);
     } else {
-      graph_.search(q, ef, accept, *visited, found);
+      walk(accept);
       if (found.size() < k) exact_scan(q, k, accept, found);  // the walk missed part of a sparse set
     }
   } else {
     auto accept = [&](std::uint32_t slot) { return graph_.state(slot) == detail::NodeState::kLive; };
-    graph_.search(q, ef, accept, *visited, found);
+    walk(accept);
     if (found.size() < std::min(k, live)) exact_scan(q, k, accept, found);
   }
 
@@ -138,9 +150,22 @@ std::vector<SearchResult> VectorDB::Impl::search_unlocked(const SearchQuery& que
     const std::string& id = ids_[found[i].slot];
     bool seen =
         std::any_of(results.begin(), results.end(), [&](const SearchResult& r) { return r.id == id; });
-    if (!seen) results.push_back(make_result(found[i], query.include_vectors));
+    if (!seen) {
+      results.push_back(make_result(found[i], query.include_vectors));
+      note_access(found[i].slot);
+    }
   }
   return results;
+}
+
+void VectorDB::Impl::rescore(const float* query, std::size_t k, std::vector<detail::Neighbor>& found) const {
+  // Every kept candidate is recomputed, hot ones included: a node promoted during the walk may carry a
+  // code distance, and the final order must be exact for the candidates found.
+  const std::size_t keep = std::min(found.size(), std::max(k + 1, options_.rescore_factor * k));
+  found.resize(keep);
+  const auto& distance = graph_.distance();
+  for (auto& n : found) n.distance = distance(query, vectors_.at(n.slot));
+  std::sort(found.begin(), found.end());
 }
 
 Result<VectorEntry> VectorDB::Impl::get(std::string_view id) const {
@@ -152,6 +177,7 @@ Result<VectorEntry> VectorDB::Impl::get(std::string_view id) const {
     if (it == id_to_slot_.end()) return Status::not_found(fmt::format("no vector with id '{}'", id));
     slot = it->second;
   }
+  note_access(slot);
   VectorEntry e;
   e.id = ids_[slot];
   const float* v = vectors_.at(slot);
@@ -189,6 +215,7 @@ DbStats VectorDB::Impl::stats() const {
     }
     s.changes_since_checkpoint = changes_since_checkpoint_.load(std::memory_order_relaxed);
   }
+  fill_tier_stats(s.tiers);
   return s;
 }
 

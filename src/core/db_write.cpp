@@ -47,7 +47,11 @@ VectorDB::Impl::Impl(const DbOptions& options, std::unique_ptr<detail::SegmentSo
              vectors_,
              detail::MetricDistance::make(options.distance_metric, options.dimensions, detail::kernels())),
       ids_(options.max_elements),
-      metadata_(options.max_elements) {}
+      metadata_(options.max_elements),
+      // Manhattan has no SQ8 form (it does not expand into a dot product): such databases stay hot.
+      tiering_(options.tiering && options.distance_metric != DistanceMetric::kManhattan),
+      heat_(options.max_elements),
+      tiers_(options.max_elements) {}
 
 Status VectorDB::Impl::reserve_slots(std::size_t slots) {
   if (!vectors_.reserve(slots)) {
@@ -57,7 +61,9 @@ Status VectorDB::Impl::reserve_slots(std::size_t slots) {
     }
     return Status::resource_exhausted(fmt::format("out of memory growing the vectors to {} slots", slots));
   }
-  bool ok = graph_.reserve(slots) && ids_.reserve(slots) && metadata_.reserve(slots);
+  bool ok = graph_.reserve(slots) && ids_.reserve(slots) && metadata_.reserve(slots) &&
+            heat_.reserve(slots) && tiers_.reserve(slots) && (!codes_ || codes_->reserve(slots)) &&
+            (!building_codes_ || building_codes_->reserve(slots));
   if (!ok)
     return Status::resource_exhausted(fmt::format("out of memory growing the database to {} slots", slots));
   return Status::ok();
@@ -122,6 +128,7 @@ Result<std::vector<std::string>> VectorDB::Impl::insert_batch(std::span<const Ve
       float* dst = vectors_.mutable_at(slot);
       std::memcpy(dst, e.vector.data(), options_.dimensions * sizeof(float));
       if (options_.distance_metric == DistanceMetric::kCosine) detail::normalize(dst, options_.dimensions);
+      tier_on_write(slot, dst);
       ids_[slot] = ids[index];
       metadata_[slot] = e.metadata;
       graph_.prepare_slot(slot, graph_.random_level());

@@ -34,6 +34,10 @@ Status DbOptions::validate() const {
     default:
       return Status::invalid_argument("DbOptions::distance_metric is not a known metric");
   }
+  if (rescore_factor == 0) return Status::invalid_argument("DbOptions::rescore_factor must be at least 1");
+  if (cold_codec != ColdCodec::kProduct && cold_codec != ColdCodec::kBinary) {
+    return Status::invalid_argument("DbOptions::cold_codec is not a known codec");
+  }
   if (storage_path.empty() && read_only) {
     return Status::invalid_argument("DbOptions::read_only needs a storage_path");
   }

@@ -1,4 +1,4 @@
-// Names of distance metrics.
+// Names of distance metrics and tiers.
 #include "strata/types.hpp"
 
 namespace strata {
@@ -13,6 +13,18 @@ std::string_view metric_name(DistanceMetric metric) noexcept {
       return "dot";
     case DistanceMetric::kManhattan:
       return "manhattan";
+  }
+  return "unknown";
+}
+
+std::string_view tier_name(Tier tier) noexcept {
+  switch (tier) {
+    case Tier::kHot:
+      return "hot";
+    case Tier::kWarm:
+      return "warm";
+    case Tier::kCold:
+      return "cold";
   }
   return "unknown";
 }

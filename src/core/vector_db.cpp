@@ -17,9 +17,12 @@ Result<VectorDB> VectorDB::open(const DbOptions& options) {
     if (!options.storage_path.empty()) {
       auto impl = Impl::open_persistent(options);
       if (!impl) return impl.status();
+      (*impl)->start_background();
       return VectorDB(std::move(impl).value());
     }
-    return VectorDB(std::make_unique<Impl>(options));
+    auto impl = std::make_unique<Impl>(options);
+    impl->start_background();
+    return VectorDB(std::move(impl));
   } catch (const std::bad_alloc&) {
     return Status::resource_exhausted("out of memory while opening the database");
   }
@@ -77,5 +80,7 @@ Status VectorDB::import_all(const std::string& path) {
   return impl_->import_all(in, path);
 }
 Status VectorDB::checkpoint() { return impl_->checkpoint(); }
+Status VectorDB::optimize() { return impl_->optimize(); }
+Result<Tier> VectorDB::tier_of(std::string_view id) const { return impl_->tier_of(id); }
 
 }  // namespace strata

@@ -18,6 +18,9 @@ namespace {
 constexpr char kFormatKey[] = "format";
 constexpr char kOptionsKey[] = "options";
 constexpr char kSeqKey[] = "seq";
+constexpr char kTierSq8Key[] = "tier.sq8";
+constexpr char kTierColdKey[] = "tier.cold";
+constexpr char kTierTrainedKey[] = "tier.trained_on";
 
 std::string options_json(const Store::FixedOptions& f) {
   nlohmann::json j = {{"dimensions", f.dimensions},   {"metric", std::string(metric_name(f.metric))},
@@ -209,6 +212,29 @@ Status Store::changed_since(Txn& txn, std::uint64_t seq, const std::function<voi
         fmt::format("data.mdb: the change log starts at {} but the checkpoint needs {}", expected, seq + 1));
   }
   return Status::ok();
+}
+
+Status Store::put_quantizers(std::string_view sq8, std::string_view cold, std::uint64_t trained_on) {
+  return env_.write([&](Txn& txn) -> Status {
+    STRATA_RETURN_IF_ERROR(txn.put(meta_, kTierSq8Key, sq8));
+    STRATA_RETURN_IF_ERROR(txn.put(meta_, kTierColdKey, cold));
+    return txn.put(meta_, kTierTrainedKey, be_key64(trained_on));
+  });
+}
+
+Result<bool> Store::get_quantizers(Txn& txn, std::string& sq8, std::string& cold,
+                                   std::uint64_t& trained_on) const {
+  auto a = txn.get(meta_, kTierSq8Key);
+  if (!a) return a.status();
+  auto b = txn.get(meta_, kTierColdKey);
+  if (!b) return b.status();
+  auto c = txn.get(meta_, kTierTrainedKey);
+  if (!c) return c.status();
+  if (!a->has_value() || !b->has_value() || !c->has_value() || (*c)->size() != 8) return false;
+  sq8.assign(**a);
+  cold.assign(**b);
+  trained_on = read_be64(**c);
+  return true;
 }
 
 Status Store::read_vector(Txn& txn, std::uint32_t slot, float* out) const {

@@ -17,7 +17,9 @@ namespace strata::storage {
 
 // Named LMDB databases:
 //   meta   "format" -> version; "options" -> JSON of the options fixed at creation; "seq" -> last
-//          sequence number (u64 BE)
+//          sequence number (u64 BE); "tier.sq8", "tier.cold" -> the tiering quantizers' serialize()
+//          bytes and "tier.trained_on" -> live vectors at training (u64 BE), written together
+//          (absent until tiering first trains; older strata versions ignore them)
 //   ids      id -> slot (u32 BE)
 //   entries  slot (u32 BE) -> io::encode_entry(id, no vector, metadata)
 //   vectors  slot (u32 BE) -> dimensions x float32 LE (kept apart from entries so that open, which
@@ -79,6 +81,11 @@ class Store {
   // Every live slot's vector, in slot order.
   Status for_each_vector(Txn& txn,
                          const std::function<Status(std::uint32_t, std::span<const float>)>& fn) const;
+
+  // The tiering quantizers, stored in one transaction (see the meta keys above).
+  Status put_quantizers(std::string_view sq8, std::string_view cold, std::uint64_t trained_on);
+  // False when none are stored.
+  Result<bool> get_quantizers(Txn& txn, std::string& sq8, std::string& cold, std::uint64_t& trained_on) const;
 
   std::size_t dimensions() const noexcept { return dimensions_; }
   Env& env() noexcept { return env_; }

@@ -53,6 +53,19 @@ inline void prefetch_read(const void* p) noexcept {
 #endif
 }
 
+// The distance from one query to any slot, as the graph walk sees it: operator()(slot) returns the
+// ranking distance and prefetch(slot) starts loading what it will read. The graph is templated on it
+// so the tiered search (src/tiering) can compute each node's distance from the node's current
+// representation (float32, SQ8 or a cold code) while the float-only path below compiles to exactly
+// the code it had before the template existed.
+struct FloatQueryDistance {
+  const float* query;
+  const VectorArena* vectors;
+  const MetricDistance* metric;
+  float operator()(std::uint32_t slot) const noexcept { return (*metric)(query, vectors->at(slot)); }
+  void prefetch(std::uint32_t slot) const noexcept { prefetch_read(vectors->at(slot)); }
+};
+
 struct HnswParams {
   std::size_t m = 16;                 // M: links per node on levels >= 1
   std::size_t ef_construction = 200;  // candidate list size while inserting
@@ -151,12 +164,23 @@ class HnswGraph {
   template <typename Accept>
   void search(const float* query, std::size_t ef, const Accept& accept, VisitedSet& visited,
               std::vector<Neighbor>& out) const {
+    search_with(float_distance(query), ef, accept, visited, out);
+  }
+
+  // As search(), with distances from `dist` (see FloatQueryDistance), e.g. on quantized codes.
+  template <typename Dist, typename Accept>
+  void search_with(const Dist& dist, std::size_t ef, const Accept& accept, VisitedSet& visited,
+                   std::vector<Neighbor>& out) const {
     out.clear();
     auto [entry, top] = load_entry();
     if (entry == kNone) return;
-    Neighbor current{distance_(query, vectors_->at(entry)), entry};
-    for (int level = top; level > 0; --level) current = greedy_step(query, current, level);
-    search_layer(query, current, ef, 0, accept, visited, out);
+    Neighbor current{dist(entry), entry};
+    for (int level = top; level > 0; --level) current = greedy_step(dist, current, level);
+    search_layer(dist, current, ef, 0, accept, visited, out);
+  }
+
+  FloatQueryDistance float_distance(const float* query) const noexcept {
+    return FloatQueryDistance{query, vectors_, &distance_};
   }
 
   // Top level and entry point, for statistics.
@@ -230,7 +254,8 @@ class HnswGraph {
     return distance_(vectors_->at(a), vectors_->at(b));
   }
 
-  Neighbor greedy_step(const float* query, Neighbor current, int level) const {
+  template <typename Dist>
+  Neighbor greedy_step(const Dist& dist, Neighbor current, int level) const {
     bool changed = true;
     while (changed) {
       changed = false;
@@ -238,7 +263,7 @@ class HnswGraph {
       std::uint32_t n = std::min<std::uint32_t>(l[0].load(std::memory_order_acquire), m_);
       for (std::uint32_t i = 0; i < n; ++i) {
         std::uint32_t candidate = l[1 + i].load(std::memory_order_acquire);
-        float d = distance_(query, vectors_->at(candidate));
+        float d = dist(candidate);
         if (d < current.distance) {
           current = {d, candidate};
           changed = true;
@@ -248,8 +273,8 @@ class HnswGraph {
     return current;
   }
 
-  template <typename Accept>
-  void search_layer(const float* query, Neighbor start, std::size_t ef, int level, const Accept& accept,
+  template <typename Dist, typename Accept>
+  void search_layer(const Dist& dist, Neighbor start, std::size_t ef, int level, const Accept& accept,
                     VisitedSet& visited, std::vector<Neighbor>& results) const;
 
   // Malkov's heuristic: keep a candidate only if it is closer to the base than to every kept one.
@@ -349,8 +374,8 @@ class HnswGraph {
 
 // ---------------------------------------------------------------------------------------------------
 
-template <typename Accept>
-void HnswGraph::search_layer(const float* query, Neighbor start, std::size_t ef, int level,
+template <typename Dist, typename Accept>
+void HnswGraph::search_layer(const Dist& dist, Neighbor start, std::size_t ef, int level,
                              const Accept& accept, VisitedSet& visited,
                              std::vector<Neighbor>& results) const {
   // Candidates: a min-heap by distance (std heap functions with greater<>); results: a max-heap.
@@ -380,7 +405,7 @@ void HnswGraph::search_layer(const float* query, Neighbor start, std::size_t ef,
       std::uint32_t first = l[1].load(std::memory_order_relaxed);
       if (first < limit) {
         prefetch_read(visited.address_of(first));
-        prefetch_read(vectors_->at(first));
+        dist.prefetch(first);
       }
     }
     for (std::uint32_t i = 0; i < n; ++i) {
@@ -389,11 +414,11 @@ void HnswGraph::search_layer(const float* query, Neighbor start, std::size_t ef,
         std::uint32_t after = l[2 + i].load(std::memory_order_relaxed);
         if (after < limit) {
           prefetch_read(visited.address_of(after));
-          prefetch_read(vectors_->at(after));
+          dist.prefetch(after);
         }
       }
       if (next >= limit || visited.test_and_set(next)) continue;
-      float d = distance_(query, vectors_->at(next));
+      float d = dist(next);
       if (d >= bound) continue;
       candidates.push_back({d, next});
       std::push_heap(candidates.begin(), candidates.end(), std::greater<>());
@@ -427,15 +452,16 @@ inline void HnswGraph::insert(std::uint32_t slot, VisitedSet& visited) {
     if (level <= top) raise_lock.unlock();
   }
 
-  Neighbor current{distance_(query, vectors_->at(entry)), entry};
-  for (int l = top; l > level; --l) current = greedy_step(query, current, l);
+  const FloatQueryDistance dist = float_distance(query);
+  Neighbor current{dist(entry), entry};
+  for (int l = top; l > level; --l) current = greedy_step(dist, current, l);
 
   // Removed slots are walked through but never chosen as neighbours.
   auto linkable = [this](std::uint32_t s) { return state(s) != NodeState::kRemoved; };
   thread_local std::vector<Neighbor> found;
   thread_local std::vector<Neighbor> scratch;
   for (int l = std::min(level, top); l >= 0; --l) {
-    search_layer(query, current, ef_construction_, l, linkable, visited, found);
+    search_layer(dist, current, ef_construction_, l, linkable, visited, found);
     // Another thread may already have linked this node in; it must be neither its own neighbour nor
     // the start of the next level's search (its lower lists are still empty).
     found.erase(std::remove_if(found.begin(), found.end(), [slot](const Neighbor& n) { return n.slot == slot; }),

@@ -118,8 +118,11 @@ Status VectorDB::Impl::tier_pass(bool on_demand) {
     stored_quantizers_.reset();
     auto codes = tiering::TierCodes::restore(stored.sq8, stored.cold, options_.dimensions,
                                              options_.distance_metric, options_.max_elements);
-    // Damaged parameters are retrained below, like missing ones.
-    if (codes) STRATA_RETURN_IF_ERROR(install_codes(std::move(codes).value(), stored.trained_on));
+    // Damaged parameters are retrained below, like missing ones, and so are codes of another codec
+    // than DbOptions::cold_codec asks for now.
+    if (codes && (*codes)->codec() == options_.cold_codec) {
+      STRATA_RETURN_IF_ERROR(install_codes(std::move(codes).value(), stored.trained_on));
+    }
   }
 
   const std::size_t float_bytes = vectors_.stride_bytes();
@@ -127,7 +130,8 @@ Status VectorDB::Impl::tier_pass(bool on_demand) {
   const bool over_budget = budget != std::numeric_limits<std::size_t>::max() && live * float_bytes > budget;
   const std::size_t trained_on = trained_on_.load(std::memory_order_relaxed);
   const bool need_training = (pinned_codes || over_budget) && live >= kMinTrainVectors &&
-                             (!codes_ || live >= kRetrainGrowth * std::max<std::size_t>(trained_on, 1));
+                             (!codes_ || codes_->codec() != options_.cold_codec ||
+                              live >= kRetrainGrowth * std::max<std::size_t>(trained_on, 1));
   if (need_training) STRATA_RETURN_IF_ERROR(train_codes(live));
   if (codes_) place(budget);
   passes_.fetch_add(1, std::memory_order_relaxed);
@@ -275,6 +279,11 @@ void VectorDB::Impl::place(std::size_t budget) {
   restored_tiers_.clear();
   restored_tiers_.shrink_to_fit();
 
+  const bool warm_used = std::find(target.begin(), target.end(), tiering::kWarm) != target.end();
+  const bool cold_used = std::find(target.begin(), target.end(), tiering::kCold) != target.end();
+  // Searches must prepare every table some tier byte may name: the new ones before they are published,
+  // the old ones until the quiescence point below.
+  codes_->set_in_use(warm_used || codes_->warm_in_use(), cold_used || codes_->cold_in_use());
   std::uint64_t promoted = 0;
   std::uint64_t demoted = 0;
   bool any_coded = false;
@@ -301,6 +310,7 @@ void VectorDB::Impl::place(std::size_t budget) {
   // can be reused.
   { std::unique_lock reclaim_lock(reclaim_mutex_); }
   codes_->recycle_released();
+  codes_->set_in_use(warm_used, cold_used);
 }
 
 Result<Tier> VectorDB::Impl::tier_of(std::string_view id) const {

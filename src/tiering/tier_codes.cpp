@@ -140,12 +140,16 @@ TierCodes::Query TierCodes::prepare(const float* q, const detail::HnswGraph& gra
   Query query(graph.float_distance(q), this, tiers);
   // kFast: one int8 kernel call per code. Its ranking error is far below what rescoring corrects
   // (recall@10 0.994 on bigann10k from codes alone, scalar_quantizer_test).
-  auto sq = sq8_.prepare(q, metric_, detail::ScalarQuantizer::QueryPrecision::kFast);
-  if (sq) query.sq8_.emplace(std::move(sq).value());
-  if (pq_) {
-    query.pq_.emplace(pq_->prepare(q, metric_));
-  } else {
-    query.bq_.emplace(bq_->prepare_asymmetric(q, metric_));
+  if (warm_in_use()) {
+    auto sq = sq8_.prepare(q, metric_, detail::ScalarQuantizer::QueryPrecision::kFast);
+    if (sq) query.sq8_.emplace(std::move(sq).value());
+  }
+  if (cold_in_use()) {
+    if (pq_) {
+      query.pq_.emplace(pq_->prepare(q, metric_));
+    } else {
+      query.bq_.emplace(bq_->prepare_asymmetric(q, metric_));
+    }
   }
   return query;
 }

@@ -73,6 +73,17 @@ class TierCodes {
     return reinterpret_cast<const std::uint8_t*>(pool_.at(warm_index_[slot].load(std::memory_order_acquire)));
   }
 
+  // Which codes some slot may be traversed on. Set (true) before the first tier byte naming them is
+  // published; cleared only after a quiescence point, so a query prepared without a table never meets
+  // a node that needs it. Skipping a table saves its per-query set-up (a PQ table is 256 floats per
+  // sub-space).
+  void set_in_use(bool warm, bool cold) noexcept {
+    warm_in_use_.store(warm, std::memory_order_release);
+    cold_in_use_.store(cold, std::memory_order_release);
+  }
+  bool warm_in_use() const noexcept { return warm_in_use_.load(std::memory_order_acquire); }
+  bool cold_in_use() const noexcept { return cold_in_use_.load(std::memory_order_acquire); }
+
   // The distance from one query to every node, by the node's current tier.
   class Query;
   Query prepare(const float* q, const detail::HnswGraph& graph,
@@ -94,21 +105,21 @@ class TierCodes {
   std::vector<std::uint32_t> free_entries_;
   std::vector<std::uint32_t> released_entries_;
   std::uint32_t next_entry_ = 0;
+  std::atomic<bool> warm_in_use_{false};
+  std::atomic<bool> cold_in_use_{false};
 };
 
 // Thread safety: one search at a time (holds per-query tables); the codes it reads follow TierCodes.
 class TierCodes::Query {
  public:
   float operator()(std::uint32_t slot) const noexcept {
-    switch (tiers_[slot].load(std::memory_order_acquire)) {
-      case kHot:
-        return float_(slot);
-      case kWarm:
-        return sq8_->distance(codes_->warm_code(slot));
-      default:
-        return pq_ ? pq_->distance(codes_->cold_code(slot))
-                   : bq_->distance(reinterpret_cast<const std::uint64_t*>(codes_->cold_code(slot)));
+    const std::uint8_t tier = tiers_[slot].load(std::memory_order_acquire);
+    if (tier == kWarm && sq8_) return sq8_->distance(codes_->warm_code(slot));
+    if (tier == kCold) {
+      if (pq_) return pq_->distance(codes_->cold_code(slot));
+      if (bq_) return bq_->distance(reinterpret_cast<const std::uint64_t*>(codes_->cold_code(slot)));
     }
+    return float_(slot);  // hot, or (defensively) a tier whose table this query did not prepare
   }
   void prefetch(std::uint32_t slot) const noexcept {
     // The tier byte decides what to load; the cold code is small and always valid, so prefetch it and

@@ -275,9 +275,7 @@ TEST_F(CliTest, BenchReportsRecallAndQps) {
   write_fvecs(file("query.fvecs"), queries);
   write_ivecs(file("gt.ivecs"), truth);
   create(db(), kDim);
-  // One build thread: a parallel build can leave a node unreachable (a library issue, reported), and
-  // this test is about the program, not about graph quality.
-  ok({"insert", db(), file("base.fvecs"), "--threads", "1"});
+  ok({"insert", db(), file("base.fvecs")});
   const json rows = json::parse(ok({"bench", db(), "--queries", file("query.fvecs"), "--groundtruth",
                                     file("gt.ivecs"), "--k", std::to_string(kK), "--ef", "5,400", "--json"}));
   ASSERT_EQ(rows.size(), 2u);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/db_impl.hpp"
+#include "core/parallel.hpp"
 #include "storage/tier_file.hpp"
 
 namespace strata {
@@ -112,22 +113,24 @@ Status VectorDB::Impl::tier_pass(bool on_demand) {
   last_budget_.store(budget == std::numeric_limits<std::size_t>::max() ? 0 : budget,
                      std::memory_order_relaxed);
 
-  // Quantizers stored at the last training are restored (and their codes rebuilt) before anything else.
-  if (stored_quantizers_ && !codes_) {
-    StoredQuantizers stored = std::move(*stored_quantizers_);
-    stored_quantizers_.reset();
-    auto codes = tiering::TierCodes::restore(stored.sq8, stored.cold, options_.dimensions,
-                                             options_.distance_metric, options_.max_elements);
-    // Damaged parameters are retrained below, like missing ones, and so are codes of another codec
-    // than DbOptions::cold_codec asks for now.
-    if (codes && (*codes)->codec() == options_.cold_codec) {
-      STRATA_RETURN_IF_ERROR(install_codes(std::move(codes).value(), stored.trained_on));
-    }
-  }
-
   const std::size_t float_bytes = vectors_.stride_bytes();
   const bool pinned_codes = options_.pin_tier.has_value() && *options_.pin_tier != Tier::kHot;
   const bool over_budget = budget != std::numeric_limits<std::size_t>::max() && live * float_bytes > budget;
+  // Quantizers stored at the last training are restored (and their codes rebuilt) once codes are
+  // needed; a database whose budget holds everything hot does not spend the encoding time.
+  if (pinned_codes || over_budget) {
+    if (stored_quantizers_ && !codes_) {
+      StoredQuantizers stored = std::move(*stored_quantizers_);
+      stored_quantizers_.reset();
+      auto codes = tiering::TierCodes::restore(stored.sq8, stored.cold, options_.dimensions,
+                                               options_.distance_metric, options_.max_elements);
+      // Damaged parameters are retrained below, like missing ones, and so are codes of another codec
+      // than DbOptions::cold_codec asks for now.
+      if (codes && (*codes)->codec() == options_.cold_codec) {
+        STRATA_RETURN_IF_ERROR(install_codes(std::move(codes).value(), stored.trained_on));
+      }
+    }
+  }
   const std::size_t trained_on = trained_on_.load(std::memory_order_relaxed);
   const bool need_training = (pinned_codes || over_budget) && live >= kMinTrainVectors &&
                              (!codes_ || codes_->codec() != options_.cold_codec ||
@@ -181,7 +184,11 @@ Status VectorDB::Impl::install_codes(std::unique_ptr<tiering::TierCodes> codes, 
   for (std::uint32_t start = 0;; start += kEncodeChunk) {
     std::lock_guard write_lock(write_mutex_);
     const std::uint32_t end = std::min<std::uint32_t>(next_slot_, start + kEncodeChunk);
-    for (std::uint32_t s = start; s < end; ++s) building_codes_->encode_cold(s, vectors_.at(s));
+    // Encoding (PQ: d x 256 multiply-adds per vector) is the expensive part: spread over the threads.
+    detail::parallel_for(end - start, threads_, [&](std::size_t, std::size_t i) {
+      const auto s = static_cast<std::uint32_t>(start + i);
+      building_codes_->encode_cold(s, vectors_.at(s));
+    });
     if (end == next_slot_) break;
   }
   std::lock_guard write_lock(write_mutex_);

@@ -77,6 +77,7 @@ class HnswGraph {
  public:
   static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
   static constexpr int kMaxLevel = 30;
+  static constexpr std::size_t kMaxListLength = 2 * 256;  // 2M for the largest M DbOptions allows
   using Link = std::atomic<std::uint32_t>;
 
   HnswGraph(const HnswParams& params, const VectorArena& vectors, MetricDistance distance)
@@ -401,23 +402,18 @@ void HnswGraph::search_layer(const Dist& dist, Neighbor start, std::size_t ef, i
 
     const Link* l = links(current.slot, level);
     std::uint32_t n = std::min<std::uint32_t>(l[0].load(std::memory_order_acquire), static_cast<std::uint32_t>(cap));
-    if (n > 0) {
-      std::uint32_t first = l[1].load(std::memory_order_relaxed);
-      if (first < limit) {
-        prefetch_read(visited.address_of(first));
-        dist.prefetch(first);
-      }
-    }
+    // Gather the unvisited neighbours first and request all their vectors at once: the misses then
+    // overlap instead of being paid one after another (one prefetch ahead hides only one).
+    std::uint32_t fresh[kMaxListLength];
+    std::uint32_t fresh_count = 0;
     for (std::uint32_t i = 0; i < n; ++i) {
       std::uint32_t next = l[1 + i].load(std::memory_order_acquire);
-      if (i + 1 < n) {
-        std::uint32_t after = l[2 + i].load(std::memory_order_relaxed);
-        if (after < limit) {
-          prefetch_read(visited.address_of(after));
-          dist.prefetch(after);
-        }
-      }
       if (next >= limit || visited.test_and_set(next)) continue;
+      dist.prefetch(next);
+      fresh[fresh_count++] = next;
+    }
+    for (std::uint32_t i = 0; i < fresh_count; ++i) {
+      const std::uint32_t next = fresh[i];
       float d = dist(next);
       if (d >= bound) continue;
       candidates.push_back({d, next});

@@ -210,12 +210,16 @@ Status VectorDB::Impl::load_from_store(storage::Txn& txn, bool checkpoint_loaded
   std::vector<std::uint32_t> live;
   std::size_t meta_bytes = 0;
   std::size_t id_bytes = 0;
+  // Sized once up front: growing the id map and the slot arrays entry by entry dominated open time.
+  auto sizes = store.entry_count_and_bound(txn);
+  if (!sizes) return sizes.status();
+  const auto [entry_count, entry_bound] = *sizes;
+  STRATA_RETURN_IF_ERROR(reserve_slots(std::max<std::size_t>(entry_bound, graph_.slot_bound())));
+  id_to_slot_.reserve(entry_count);
+  live.reserve(entry_count);
   STRATA_RETURN_IF_ERROR(
       store.for_each_entry(txn, [&](std::uint32_t slot, std::string_view id, Metadata&& m) -> Status {
-        if (slot == UINT32_MAX) return Status::corruption("data.mdb: slot number out of range");
-        if (!ids_.reserve(std::size_t{slot} + 1) || !metadata_.reserve(std::size_t{slot} + 1)) {
-          return Status::resource_exhausted("out of memory loading ids and metadata");
-        }
+        if (slot >= entry_bound) return Status::corruption("data.mdb: slot number out of range");
         ids_[slot] = std::string(id);
         metadata_[slot] = std::move(m);
         id_to_slot_.emplace(ids_[slot], slot);

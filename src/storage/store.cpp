@@ -248,6 +248,18 @@ Status Store::read_vector(Txn& txn, std::uint32_t slot, float* out) const {
   return Status::ok();
 }
 
+Result<std::pair<std::size_t, std::uint32_t>> Store::entry_count_and_bound(Txn& txn) const {
+  auto count = txn.count(entries_);
+  if (!count) return count.status();
+  auto last = txn.last_key(entries_);
+  if (!last) return last.status();
+  if (!last->has_value()) return std::pair<std::size_t, std::uint32_t>{0, 0};
+  if ((*last)->size() != 4 || read_be32(**last) == UINT32_MAX) {
+    return Status::corruption("data.mdb: malformed entry key");
+  }
+  return std::pair<std::size_t, std::uint32_t>{*count, read_be32(**last) + 1};
+}
+
 Status Store::for_each_entry(
     Txn& txn, const std::function<Status(std::uint32_t, std::string_view, Metadata&&)>& fn) const {
   return txn.scan(entries_, "", [&](std::string_view key, std::string_view value) -> Result<bool> {

@@ -75,6 +75,9 @@ class Store {
   // The stored vector of a slot; Corruption when the slot has none.
   Status read_vector(Txn& txn, std::uint32_t slot, float* out) const;
 
+  // Number of live entries and one past the highest live slot, as of the snapshot.
+  Result<std::pair<std::size_t, std::uint32_t>> entry_count_and_bound(Txn& txn) const;
+
   // Every live slot's id and metadata (no vector), in slot order.
   Status for_each_entry(
       Txn& txn, const std::function<Status(std::uint32_t, std::string_view id, Metadata&&)>& fn) const;

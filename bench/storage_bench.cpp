@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <random>
@@ -24,17 +25,27 @@ namespace fs = std::filesystem;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// Realistic vectors: bigann10k rows (SIFT) with small noise, so a larger collection keeps SIFT's
-// structure; uniform random vectors when the dataset is absent.
+// SIFT-like vectors beyond bigann10k's 10,000: the first 10,000 are the real rows, the rest random
+// blends of two real rows plus noise (not near-copies of one row, which would make a pathological
+// graph); uniform random vectors when the dataset is absent.
 std::vector<float> make_vectors(std::size_t n, std::size_t dim, const std::string& datasets_dir) {
   auto base = strata::io::read_bvecs(datasets_dir + "/bigann10k/bigann10k_base.bvecs");
+  const bool real = base && base->dim == dim;
   std::mt19937 rng(42);
-  std::normal_distribution<float> noise(0.0F, 2.0F);
-  std::uniform_real_distribution<float> uniform(0.0F, 128.0F);
+  std::normal_distribution<float> noise(0.0F, 4.0F);
+  std::uniform_real_distribution<float> uniform(0.0F, 1.0F);
   std::vector<float> out(n * dim);
   for (std::size_t i = 0; i < n; ++i) {
-    for (std::size_t j = 0; j < dim; ++j) {
-      out[i * dim + j] = base && base->dim == dim ? base->row(i % base->rows)[j] + noise(rng) : uniform(rng);
+    float* v = out.data() + i * dim;
+    if (!real) {
+      for (std::size_t j = 0; j < dim; ++j) v[j] = 128.0F * uniform(rng);
+    } else if (i < base->rows) {
+      std::copy(base->row(i), base->row(i) + dim, v);
+    } else {
+      const float* a = base->row(rng() % base->rows);
+      const float* b = base->row(rng() % base->rows);
+      const float t = uniform(rng);
+      for (std::size_t j = 0; j < dim; ++j) v[j] = std::max(0.0F, t * a[j] + (1.0F - t) * b[j] + noise(rng));
     }
   }
   return out;

@@ -74,9 +74,11 @@ std::size_t VectorDB::Impl::tier_budget() const {
 
 void VectorDB::Impl::start_background() {
   if (!tiering_ || tier_thread_.joinable()) return;
-  tier_thread_ = std::thread([this] {
-    // Restoring stored quantizers and placement after an open is done at once; then every interval.
-    bool first = stored_quantizers_.has_value();
+  // Restoring stored quantizers and placement after an open is done at once; then every interval.
+  // Read here, before optimize() can run: passes change stored_quantizers_ under tier_pass_mutex_.
+  const bool restore_first = stored_quantizers_.has_value();
+  tier_thread_ = std::thread([this, restore_first] {
+    bool first = restore_first;
     std::unique_lock lock(tier_wait_mutex_);
     while (!tier_stop_) {
       if (!first) {

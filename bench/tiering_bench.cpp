@@ -46,7 +46,7 @@ struct Row {
 
 // Builds the dataset's database once; later runs reuse it.
 std::string ensure_built(const Dataset& d, const std::string& cache_dir, std::size_t threads) {
-  const std::string dir = cache_dir + "/tiering-" + d.name;
+  std::string dir = cache_dir + "/tiering-" + d.name;  // not const: returned by move
   if (fs::exists(fs::path(dir) / "data.mdb")) {
     DbOptions o;
     o.dimensions = d.dim;

@@ -31,9 +31,11 @@ constexpr std::size_t kMaxKeys = 16;
 constexpr std::size_t kMaxCandidatesPerKey = 24;
 constexpr int kMetadataMaps = 8;
 
-[[noreturn]] void fail(const char* what, std::string_view input, const std::string& detail) {
-  std::fprintf(stderr, "filter_json_fuzzer: %s\ninput:   %.*s\ndetail:  %s\n", what,
-               static_cast<int>(input.size()), input.data(), detail.c_str());
+[[noreturn]] void fail(const char* what, std::string_view input, std::string_view json,
+                       std::string_view detail) {
+  std::fprintf(stderr, "filter_json_fuzzer: %s\ninput:   %.*s\nto_json: %.*s\ndetail:  %.*s\n", what,
+               static_cast<int>(input.size()), input.data(), static_cast<int>(json.size()), json.data(),
+               static_cast<int>(detail.size()), detail.data());
   std::abort();
 }
 
@@ -105,24 +107,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   strata::Result<Filter> parsed = Filter::from_json(input);
   if (!parsed.is_ok()) {
-    if (parsed.status().message().empty()) fail("error without a message", input, "");
+    if (parsed.status().message().empty()) fail("error without a message", input, "", "");
     return 0;
   }
   const Filter& filter = *parsed;
   const std::string json = filter.to_json();
   strata::Result<Filter> reparsed = Filter::from_json(json);
-  if (!reparsed.is_ok())
-    fail("to_json output does not parse", input, json + "\n  " + reparsed.status().to_string());
+  if (!reparsed.is_ok()) fail("to_json output does not parse", input, json, reparsed.status().to_string());
   const std::string json_again = reparsed->to_json();
-  if (json_again != json) fail("to_json is not a fixed point", input, json + "\n  " + json_again);
+  if (json_again != json) fail("to_json is not a fixed point", input, json, json_again);
 
   for (const Metadata& metadata : metadata_for(filter, input)) {
     if (filter.matches(metadata) != reparsed->matches(metadata)) {
       std::string shown;
       for (const auto& [key, value] : metadata) {
-        shown += Filter::eq(key, value).to_json() + " ";
+        shown += Filter::eq(key, value).to_json();
+        shown += ' ';
       }
-      fail("the round trip changed matches()", input, json + "\n  metadata: " + shown);
+      fail("the round trip changed matches() on this metadata", input, json, shown);
     }
   }
   return 0;

@@ -77,7 +77,7 @@ class HnswGraph {
  public:
   static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
   static constexpr int kMaxLevel = 30;
-  static constexpr std::size_t kMaxListLength = 2 * 256;  // 2M for the largest M DbOptions allows
+  static constexpr std::size_t kMaxListLength = std::size_t{2} * 256;  // 2M for the largest M DbOptions allows
   using Link = std::atomic<std::uint32_t>;
 
   HnswGraph(const HnswParams& params, const VectorArena& vectors, MetricDistance distance)
@@ -384,7 +384,7 @@ void HnswGraph::search_layer(const Dist& dist, Neighbor start, std::size_t ef, i
   candidates.clear();
   results.clear();
   // Slots published after this point are beyond the visited set's size and are skipped.
-  const std::uint32_t limit = static_cast<std::uint32_t>(slot_bound());
+  const auto limit = static_cast<std::uint32_t>(slot_bound());
   visited.begin(limit);
   visited.test_and_set(start.slot);
   candidates.push_back(start);

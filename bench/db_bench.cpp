@@ -30,7 +30,8 @@ const Data& data() {
     auto base = strata::io::read_bvecs(dir + "/bigann10k/bigann10k_base.bvecs");
     auto queries = strata::io::read_bvecs(dir + "/bigann10k/bigann10k_query.bvecs");
     if (base && queries) {
-      for (std::size_t i = 0; i < base->rows; ++i) out.base.emplace_back(base->row(i), base->row(i) + base->dim);
+      for (std::size_t i = 0; i < base->rows; ++i)
+        out.base.emplace_back(base->row(i), base->row(i) + base->dim);
       for (std::size_t i = 0; i < queries->rows; ++i) {
         out.queries.emplace_back(queries->row(i), queries->row(i) + queries->dim);
       }
@@ -84,7 +85,8 @@ void BM_InsertBatch(benchmark::State& state) {
     o.num_threads = static_cast<std::size_t>(state.range(1));
     auto db = VectorDB::open(o);
     for (std::size_t i = 0; i < n; i += 1000) {
-      auto r = db->insert_batch(std::span<const VectorEntry>(all).subspan(i, std::min<std::size_t>(1000, n - i)));
+      auto r =
+          db->insert_batch(std::span<const VectorEntry>(all).subspan(i, std::min<std::size_t>(1000, n - i)));
       benchmark::DoNotOptimize(r);
     }
   }

@@ -332,6 +332,8 @@ int main(int argc, char** argv) {
                          r.recall, r.qps, r.bytes_per_vector, r.ram_fraction);
     }
   }
-  std::printf("\nsingle-threaded queries; k = 10; every mode open read-only at once (vectors in RAM), QPS the median of 5 interleaved timings\n");
+  std::printf(
+      "\nsingle-threaded queries; k = 10; every mode open read-only at once (vectors in RAM), QPS the median "
+      "of 5 interleaved timings\n");
   return 0;
 }

@@ -171,7 +171,8 @@ int main(int argc, char** argv) {
   app.add_option("--cache-dir", cache_dir, "where computed ground truth is cached")->capture_default_str();
   app.add_option("--fashion-queries", fashion_queries, "fashion-mnist queries used")->capture_default_str();
   app.add_option("--min-seconds", min_seconds, "minimum timed seconds per ef")->capture_default_str();
-  app.add_option("--repeat", repeat, "rounds per library; the best round of each is kept")->capture_default_str();
+  app.add_option("--repeat", repeat, "rounds per library; the best round of each is kept")
+      ->capture_default_str();
   app.add_option("--csv", csv_path, "write every row as CSV here");
   app.add_option("--markdown", markdown_path, "write the Markdown tables here");
   CLI11_PARSE(app, argc, argv);
@@ -185,7 +186,8 @@ int main(int argc, char** argv) {
   const auto efs = parse_list(efs_text);
 
   std::string md = fmt::format(
-      "strata kernels: {}; single-threaded queries; M={}, efConstruction={}, build threads={}; best of {} rounds\n"
+      "strata kernels: {}; single-threaded queries; M={}, efConstruction={}, build threads={}; best of {} "
+      "rounds\n"
       "Note: Debian's FAISS is built without its SIMD kernels, so its figures understate a tuned FAISS.\n",
       strata::detail::kernels().isa, params.m, params.ef_construction, params.threads, repeat);
   std::vector<Row> all;

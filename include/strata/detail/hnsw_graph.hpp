@@ -77,7 +77,8 @@ class HnswGraph {
  public:
   static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
   static constexpr int kMaxLevel = 30;
-  static constexpr std::size_t kMaxListLength = std::size_t{2} * 256;  // 2M for the largest M DbOptions allows
+  static constexpr std::size_t kMaxListLength =
+      std::size_t{2} * 256;  // 2M for the largest M DbOptions allows
   using Link = std::atomic<std::uint32_t>;
 
   HnswGraph(const HnswParams& params, const VectorArena& vectors, MetricDistance distance)
@@ -307,7 +308,8 @@ class HnswGraph {
   // Writes a new node's list on `level`. Other threads of the same batch may already have linked
   // themselves into it (link_back); overwriting would drop those edges and could leave their nodes
   // unreachable, so the chosen neighbours are merged with what is there.
-  void set_own_links(std::uint32_t slot, int level, const std::vector<Neighbor>& chosen, std::vector<Neighbor>& scratch) {
+  void set_own_links(std::uint32_t slot, int level, const std::vector<Neighbor>& chosen,
+                     std::vector<Neighbor>& scratch) {
     std::lock_guard lock(lock_for(slot));
     Link* l = links(slot, level);
     std::uint32_t n = l[0].load(std::memory_order_relaxed);
@@ -318,7 +320,8 @@ class HnswGraph {
     scratch.assign(chosen.begin(), chosen.end());
     for (std::uint32_t i = 0; i < n; ++i) {
       std::uint32_t other = l[1 + i].load(std::memory_order_relaxed);
-      bool known = std::any_of(chosen.begin(), chosen.end(), [other](const Neighbor& c) { return c.slot == other; });
+      bool known =
+          std::any_of(chosen.begin(), chosen.end(), [other](const Neighbor& c) { return c.slot == other; });
       if (!known) scratch.push_back({distance_between(slot, other), other});
     }
     std::sort(scratch.begin(), scratch.end());
@@ -401,7 +404,8 @@ void HnswGraph::search_layer(const Dist& dist, Neighbor start, std::size_t ef, i
     candidates.pop_back();
 
     const Link* l = links(current.slot, level);
-    std::uint32_t n = std::min<std::uint32_t>(l[0].load(std::memory_order_acquire), static_cast<std::uint32_t>(cap));
+    std::uint32_t n =
+        std::min<std::uint32_t>(l[0].load(std::memory_order_acquire), static_cast<std::uint32_t>(cap));
     // Gather the unvisited neighbours first and request all their vectors at once: the misses then
     // overlap instead of being paid one after another (one prefetch ahead hides only one).
     std::uint32_t fresh[kMaxListLength];
@@ -460,8 +464,9 @@ inline void HnswGraph::insert(std::uint32_t slot, VisitedSet& visited) {
     search_layer(dist, current, ef_construction_, l, linkable, visited, found);
     // Another thread may already have linked this node in; it must be neither its own neighbour nor
     // the start of the next level's search (its lower lists are still empty).
-    found.erase(std::remove_if(found.begin(), found.end(), [slot](const Neighbor& n) { return n.slot == slot; }),
-                found.end());
+    found.erase(
+        std::remove_if(found.begin(), found.end(), [slot](const Neighbor& n) { return n.slot == slot; }),
+        found.end());
     if (found.empty()) continue;
     current = found.front();
     select_neighbors(found, m_);
@@ -475,7 +480,9 @@ inline void HnswGraph::repair(std::span<const std::uint32_t> removed) {
   if (removed.empty()) return;
   std::vector<std::uint32_t> sorted(removed.begin(), removed.end());
   std::sort(sorted.begin(), sorted.end());
-  auto is_removed = [&sorted](std::uint32_t s) { return std::binary_search(sorted.begin(), sorted.end(), s); };
+  auto is_removed = [&sorted](std::uint32_t s) {
+    return std::binary_search(sorted.begin(), sorted.end(), s);
+  };
 
   std::vector<Neighbor> candidates;
   std::vector<std::uint32_t> seen;
@@ -487,7 +494,8 @@ inline void HnswGraph::repair(std::span<const std::uint32_t> removed) {
       Link* l = links(s, level);
       std::uint32_t n = l[0].load(std::memory_order_relaxed);
       bool touched = false;
-      for (std::uint32_t i = 0; i < n && !touched; ++i) touched = is_removed(l[1 + i].load(std::memory_order_relaxed));
+      for (std::uint32_t i = 0; i < n && !touched; ++i)
+        touched = is_removed(l[1 + i].load(std::memory_order_relaxed));
       if (!touched) continue;
       // Candidates: surviving neighbours plus the neighbours of removed ones (two hops).
       candidates.clear();

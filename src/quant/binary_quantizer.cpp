@@ -127,30 +127,7 @@ BinaryQuantizer::AsymmetricQuery BinaryQuantizer::prepare_asymmetric(const float
 
 void BinaryQuantizer::AsymmetricQuery::distances(const std::uint64_t* codes, std::size_t count,
                                                  float* out) const noexcept {
-  const auto* base = reinterpret_cast<const std::uint8_t*>(codes);
-  std::size_t i = 0;
-  for (; i + 4 <= count; i += 4) {
-    const std::uint8_t* c0 = base + i * bytes_;
-    const std::uint8_t* c1 = c0 + bytes_;
-    const std::uint8_t* c2 = c1 + bytes_;
-    const std::uint8_t* c3 = c2 + bytes_;
-    float s0 = 0.0f;
-    float s1 = 0.0f;
-    float s2 = 0.0f;
-    float s3 = 0.0f;
-    const float* t = table_.data();
-    for (std::size_t j = 0; j < bytes_; ++j, t += 256) {
-      s0 += t[c0[j]];
-      s1 += t[c1[j]];
-      s2 += t[c2[j]];
-      s3 += t[c3[j]];
-    }
-    out[i] = s0;
-    out[i + 1] = s1;
-    out[i + 2] = s2;
-    out[i + 3] = s3;
-  }
-  for (; i < count; ++i) out[i] = distance(codes + i * (bytes_ / sizeof(std::uint64_t)));
+  lookup_distances(table_.data(), 256, reinterpret_cast<const std::uint8_t*>(codes), bytes_, count, out);
 }
 
 void BinaryQuantizer::serialize(std::string& out) const {

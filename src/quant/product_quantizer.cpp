@@ -163,29 +163,7 @@ ProductQuantizer::Query ProductQuantizer::prepare(const float* q, DistanceMetric
 
 void ProductQuantizer::Query::distances(const std::uint8_t* codes, std::size_t count,
                                         float* out) const noexcept {
-  std::size_t i = 0;
-  for (; i + 4 <= count; i += 4) {
-    const std::uint8_t* c0 = codes + i * m_;
-    const std::uint8_t* c1 = c0 + m_;
-    const std::uint8_t* c2 = c1 + m_;
-    const std::uint8_t* c3 = c2 + m_;
-    float s0 = 0.0f;
-    float s1 = 0.0f;
-    float s2 = 0.0f;
-    float s3 = 0.0f;
-    const float* t = table_.data();
-    for (std::size_t j = 0; j < m_; ++j, t += ks_) {
-      s0 += t[c0[j]];
-      s1 += t[c1[j]];
-      s2 += t[c2[j]];
-      s3 += t[c3[j]];
-    }
-    out[i] = s0;
-    out[i + 1] = s1;
-    out[i + 2] = s2;
-    out[i + 3] = s3;
-  }
-  for (; i < count; ++i) out[i] = distance(codes + i * m_);
+  lookup_distances(table_.data(), ks_, codes, m_, count, out);
 }
 
 void ProductQuantizer::serialize(std::string& out) const {

@@ -2,6 +2,8 @@
 // distance with the hamming kernel of distance.hpp. Used for the coldest tier, before rescoring. Not API.
 #pragma once
 
+#include "strata/detail/quant/lookup_table.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -91,11 +93,7 @@ class BinaryQuantizer::Query {
 class BinaryQuantizer::AsymmetricQuery {
  public:
   float distance(const std::uint64_t* code) const noexcept {
-    const auto* bytes = reinterpret_cast<const std::uint8_t*>(code);
-    const float* t = table_.data();
-    float sum = 0.0f;
-    for (std::size_t j = 0; j < bytes_; ++j, t += 256) sum += t[bytes[j]];
-    return sum;
+    return lookup_distance(table_.data(), 256, reinterpret_cast<const std::uint8_t*>(code), bytes_);
   }
   // Distances to `count` consecutive codes; four at a time so their table loads overlap.
   void distances(const std::uint64_t* codes, std::size_t count, float* out) const noexcept;

@@ -2,6 +2,8 @@
 // centroids, with asymmetric distances from a per-query lookup table. Used for the cold tier. Not API.
 #pragma once
 
+#include "strata/detail/quant/lookup_table.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -89,10 +91,7 @@ class ProductQuantizer {
 class ProductQuantizer::Query {
  public:
   float distance(const std::uint8_t* code) const noexcept {
-    const float* t = table_.data();
-    float sum = 0.0f;
-    for (std::size_t j = 0; j < m_; ++j, t += ks_) sum += t[code[j]];
-    return sum;
+    return lookup_distance(table_.data(), ks_, code, m_);
   }
   // Distances to `count` consecutive codes of code_size() bytes; four codes at a time so that the
   // table loads of different codes overlap instead of waiting on one chain of additions.

@@ -213,7 +213,9 @@ Status VectorDB::Impl::load_from_store(storage::Txn& txn, bool checkpoint_loaded
   // Sized once up front: growing the id map and the slot arrays entry by entry dominated open time.
   auto sizes = store.entry_count_and_bound(txn);
   if (!sizes) return sizes.status();
-  const auto [entry_count, entry_bound] = *sizes;
+  // Plain variables, not a structured binding: clang 14 cannot capture those in the lambda below.
+  const std::size_t entry_count = sizes->first;
+  const std::uint32_t entry_bound = sizes->second;
   STRATA_RETURN_IF_ERROR(reserve_slots(std::max<std::size_t>(entry_bound, graph_.slot_bound())));
   id_to_slot_.reserve(entry_count);
   live.reserve(entry_count);

@@ -150,10 +150,11 @@ TEST(ConcurrencyTest, ParallelBatchesLeaveEveryNodeReachable) {
     ASSERT_TRUE(r.is_ok());
     lost += (*r)[0].id != e.id;
   }
-  // A few unreachable nodes happen in any HNSW graph; lost edges between concurrent inserts made
-  // dozens per thousand before they were merged.
+  // A few unreachable nodes happen in any HNSW graph, and how many depends on how the threads
+  // interleaved: 0-6 of 4800 were seen on a loaded 2-core machine. Edges lost between concurrent
+  // inserts (fixed in hnsw_graph.hpp) left up to a sixth of a batch unreachable; 1% separates the two.
   std::printf("unreachable nodes: %d of %zu\n", lost, all.size());
-  EXPECT_LE(lost, static_cast<int>(all.size() / 1000));
+  EXPECT_LE(lost, static_cast<int>(all.size() / 100));
 }
 
 }  // namespace
